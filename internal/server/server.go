@@ -1,0 +1,113 @@
+// Package server is Ratify's HTTP layer: the Gin router, middleware, the
+// HTML pages and the /api/v1 JSON API. Handlers bind input, call the service
+// with the acting user, and render.
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"ratify/internal/model"
+	"ratify/internal/service"
+)
+
+// Options are the settings the HTTP layer needs from config.
+type Options struct {
+	PublicURL      string
+	SecureCookies  bool
+	TrustedProxies []string
+	Log            *slog.Logger
+	Version        string
+	// BodyLimit caps request bodies in bytes.
+	BodyLimit int64
+}
+
+// Server holds the router's dependencies.
+type Server struct {
+	svc    *service.Service
+	opts   Options
+	pages  *pages
+	assets *assets
+	csrf   *http.CrossOriginProtection
+}
+
+// New builds the HTTP handler with every route.
+func New(svc *service.Service, opts Options) (http.Handler, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.BodyLimit <= 0 {
+		opts.BodyLimit = 1 << 20
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	pg, err := loadPages(as)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{svc: svc, opts: opts, pages: pg, assets: as, csrf: http.NewCrossOriginProtection()}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
+	r.Use(s.requestLog, s.recoverPanic, s.securityHeaders, s.limitBody, s.crossOrigin, s.authenticate)
+	r.NoRoute(func(c *gin.Context) { s.fail(c, notFoundRoute()) })
+	r.NoMethod(func(c *gin.Context) {
+		s.fail(c, &model.Error{Code: model.CodeMethodNotAllowed, Message: "this address does not take " + c.Request.Method})
+	})
+	s.routes(r)
+	return r, nil
+}
+
+func (s *Server) routes(r *gin.Engine) {
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/static/:hash/*path", s.static)
+	r.GET("/favicon.ico", s.favicon)
+
+	r.GET("/login", s.loginPage)
+	r.POST("/login", s.loginSubmit)
+	r.POST("/logout", s.logoutSubmit)
+
+	in := r.Group("/", s.requireUser)
+	in.GET("/", s.homePage)
+	in.GET("/account", s.accountPage)
+	in.POST("/account/name", s.accountName)
+	in.POST("/account/password", s.accountPassword)
+	in.GET("/admin/users", s.usersPage)
+	in.GET("/admin/users/new", s.userNewPage)
+	in.POST("/admin/users", s.userCreate)
+	in.GET("/admin/users/:id", s.userEditPage)
+	in.POST("/admin/users/:id", s.userUpdate)
+	in.POST("/admin/users/:id/password", s.userResetPassword)
+	in.POST("/admin/users/:id/active", s.userSetActive)
+	in.GET("/admin/organisations", s.orgsPage)
+	in.GET("/admin/organisations/new", s.orgNewPage)
+	in.POST("/admin/organisations", s.orgCreate)
+	in.GET("/admin/organisations/:id", s.orgEditPage)
+	in.POST("/admin/organisations/:id", s.orgUpdate)
+	in.GET("/audit", s.auditPage)
+
+	api := r.Group("/api/v1")
+	api.POST("/auth/login", s.apiLogin)
+	authed := api.Group("", s.requireUser)
+	authed.POST("/auth/logout", s.apiLogout)
+	authed.GET("/me", s.apiMe)
+	authed.GET("/users", s.apiListUsers)
+	authed.POST("/users", s.apiCreateUser)
+	authed.GET("/users/:id", s.apiGetUser)
+	authed.PATCH("/users/:id", s.apiPatchUser)
+	authed.GET("/organisations", s.apiListOrgs)
+	authed.POST("/organisations", s.apiCreateOrg)
+	authed.GET("/organisations/:id", s.apiGetOrg)
+	authed.PATCH("/organisations/:id", s.apiPatchOrg)
+	authed.GET("/audit", s.apiListAudit)
+}
