@@ -102,4 +102,6 @@ func (s *Server) crossOrigin(c *gin.Context) {
 	c.Next()
 }
 
-func notFoundRoute() error { return &model.Error{Code: model.CodeNotFound, Message: "there is no page at this address"} }
+func notFoundRoute() error {
+	return &model.Error{Code: model.CodeNotFound, Message: "there is no page at this address"}
+}
