@@ -17,7 +17,9 @@ func TestLoginAndMe(t *testing.T) {
 		var me struct {
 			Email        string
 			Role         string
-			Organisation struct{ ShortName string `json:"short_name"` }
+			Organisation struct {
+				ShortName string `json:"short_name"`
+			}
 		}
 		res.decode(t, &me)
 		if me.Email != "member@a.test" || me.Role != "member" || me.Organisation.ShortName != "A" {
