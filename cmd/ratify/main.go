@@ -23,6 +23,7 @@ Usage:
                                         create a user (password from stdin, or generated)
   ratify user list                      list users
   ratify user set-password --email E    set a password (read from stdin, or generated)
+  ratify healthcheck                    exit 0 when the local server is ready (for containers)
   ratify version                        print the version
 
 Configuration comes from RATIFY_* environment variables; see config/ratify.env.example.
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrate(ctx, args[1:], getenv, stdout)
 	case "user":
 		return cmdUser(ctx, args[1:], getenv, stdin, stdout)
+	case "healthcheck":
+		return cmdHealthcheck(ctx, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ratify", version)
 		return nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/pressly/goose/v3"
@@ -57,6 +58,9 @@ func (s *Store) MigrateDown(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	res, err := p.Down(ctx)
+	if errors.Is(err, goose.ErrNoNextVersion) {
+		return 0, nil // nothing applied: goose reports that as an error
+	}
 	if err != nil {
 		return 0, fmt.Errorf("migrate down: %w", err)
 	}
