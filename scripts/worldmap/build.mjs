@@ -4,30 +4,33 @@
 // can serve the map itself (no tiles, no fetches at run time).
 //
 // Usage (from scripts/worldmap):
-//   node build.mjs [--res 50m|110m] [--digits 0|1] [--min-area PX2]
-//                  [--csv PATH] [--out PATH]
+//   node build.mjs [--res 50m|110m] [--digits 0|1] [--tolerance PX]
+//                  [--min-area PX2] [--width 1000] [--csv PATH] [--out PATH]
 //
-// Defaults: --res 50m --digits 1 --min-area 0.5, paths relative to the repo root
-// (two levels above this file): data/countries.csv is read from
-// $RATIFY_COUNTRIES_CSV, else ../../data/countries.csv, else
-// /work/shared/data/countries.csv; output goes to ../../web/static/world.json.
+// Defaults: --res 50m --digits 1 --tolerance 0.5 --min-area 0.5 --width 1000.
+// The state list is --csv, else $RATIFY_COUNTRIES_CSV, else data/countries.csv
+// at the repo root (two levels above this file) if present, else
+// /work/shared/data/countries.csv. Output: --out, else
+// <repo root>/web/static/world.json.
 //
 // Output: {"viewBox":"0 0 W H","shapes":{"004":"M…z", …}}
 //   - keys are the 3-digit M49 codes found in the CSV's m49_code column
 //     (exact matches with world-atlas feature ids only);
 //   - Equal Earth projection rotated to 11°E (keeps Russia and Fiji whole),
 //     fitted to a width of 1000, Antarctica excluded because it is not a state;
+//   - shared borders simplified once per TopoJSON arc (Douglas-Peucker in
+//     screen space, --tolerance px), so neighbours still fit together;
 //   - coordinates snapped to a 10^-digits grid, written as relative lineto
 //     commands; duplicate and collinear points are dropped, and secondary rings
 //     (islands) smaller than --min-area px² are omitted (a state's largest
-//     ring is always kept).
+//     ring is always kept, and states made only of such specks keep them all).
 
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { feature } from "topojson-client";
-import { geoEqualEarth, geoPath } from "d3-geo";
+import { geoArea, geoEqualEarth, geoPath } from "d3-geo";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, "..", "..");
@@ -36,7 +39,7 @@ const require = createRequire(import.meta.url);
 // ---- arguments --------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { res: "50m", digits: 1, minArea: 0.5, csv: null, out: null, width: 1000 };
+  const opts = { res: "50m", digits: 1, minArea: 0.5, tolerance: 0.5, csv: null, out: null, width: 1000 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -47,11 +50,12 @@ function parseArgs(argv) {
       case "--res": opts.res = next(); break;
       case "--digits": opts.digits = Number(next()); break;
       case "--min-area": opts.minArea = Number(next()); break;
+      case "--tolerance": opts.tolerance = Number(next()); break;
       case "--csv": opts.csv = resolve(next()); break;
       case "--out": opts.out = resolve(next()); break;
       case "--width": opts.width = Number(next()); break;
       case "-h": case "--help":
-        console.log("node build.mjs [--res 50m|110m] [--digits 0|1] [--min-area PX2] [--width 1000] [--csv PATH] [--out PATH]");
+        console.log("node build.mjs [--res 50m|110m] [--digits 0|1] [--tolerance PX] [--min-area PX2] [--width 1000] [--csv PATH] [--out PATH]");
         process.exit(0);
       default: throw new Error(`unknown argument ${a}`);
     }
@@ -59,6 +63,7 @@ function parseArgs(argv) {
   if (!["10m", "50m", "110m"].includes(opts.res)) throw new Error(`--res must be 10m, 50m or 110m`);
   if (!Number.isInteger(opts.digits) || opts.digits < 0 || opts.digits > 3) throw new Error(`--digits must be 0..3`);
   if (!(opts.minArea >= 0)) throw new Error(`--min-area must be >= 0`);
+  if (!(opts.tolerance >= 0)) throw new Error(`--tolerance must be >= 0`);
   if (!opts.csv) {
     const candidates = [
       process.env.RATIFY_COUNTRIES_CSV,
@@ -198,28 +203,117 @@ function ringToPath(pts, digits) {
   return `M${joinNums([fmt(x0, digits), fmt(y0, digits)])}l${joinNums(rel)}z`;
 }
 
-// ---- main -------------------------------------------------------------------
+// ---- topology-preserving simplification -------------------------------------
 
-const opts = parseArgs(process.argv.slice(2));
-const states = readStates(opts.csv);
-const topo = require(`world-atlas/countries-${opts.res}.json`);
-const all = feature(topo, topo.objects.countries).features;
-
-// Group world-atlas features by exact M49 id (50m has two features with id 036:
-// Australia and the Ashmore and Cartier Islands, an Australian territory).
-const byId = new Map();
-const unmatched = [];
-for (const f of all) {
-  const id = f.id == null ? null : String(f.id);
-  if (id === null || !states.has(id) || id === "010" /* Antarctica */) {
-    unmatched.push(`${id ?? "(no id)"} ${f.properties?.name ?? "?"}`);
-    continue;
-  }
-  if (!byId.has(id)) byId.set(id, []);
-  byId.get(id).push(f);
+// Decodes the (quantized, delta-encoded) arcs of a TopoJSON topology to
+// absolute [lon, lat] positions.
+function decodeArcs(topo) {
+  const t = topo.transform;
+  return topo.arcs.map((arc) => {
+    if (!t) return arc.map((p) => [p[0], p[1]]);
+    let x = 0, y = 0;
+    return arc.map(([dx, dy]) => {
+      x += dx; y += dy;
+      return [x * t.scale[0] + t.translate[0], y * t.scale[1] + t.translate[1]];
+    });
+  });
 }
 
-const kept = { type: "FeatureCollection", features: [...byId.values()].flat() };
+function segDist2(p, a, b) {
+  const dx = b[0] - a[0], dy = b[1] - a[1];
+  const len2 = dx * dx + dy * dy;
+  let t = len2 ? ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2 : 0;
+  t = Math.max(0, Math.min(1, t));
+  const ex = a[0] + t * dx - p[0], ey = a[1] + t * dy - p[1];
+  return ex * ex + ey * ey;
+}
+
+// Douglas-Peucker on projected points xy[lo..hi]; marks kept indices in keep.
+function dp(xy, lo, hi, tol2, keep) {
+  const stack = [[lo, hi]];
+  while (stack.length) {
+    const [a, b] = stack.pop();
+    let best = -1, bestD = tol2;
+    for (let i = a + 1; i < b; i++) {
+      const d = segDist2(xy[i], xy[a], xy[b]);
+      if (d > bestD) { bestD = d; best = i; }
+    }
+    if (best >= 0) { keep[best] = true; stack.push([a, best], [best, b]); }
+  }
+}
+
+// Simplifies every arc once, in screen space, so borders shared by two states
+// stay identical (arc endpoints are always kept). Closed arcs (islands,
+// enclaves) keep at least a quadrilateral so they never collapse.
+function simplifyTopology(topo, projection, tolerancePx) {
+  const arcs = decodeArcs(topo);
+  const tol2 = tolerancePx * tolerancePx;
+  const simplified = arcs.map((arc) => {
+    const n = arc.length;
+    if (n <= 2 || tolerancePx === 0) return arc;
+    const xy = arc.map((p) => projection(p));
+    const keep = new Array(n).fill(false);
+    keep[0] = keep[n - 1] = true;
+    const closed = arc[0][0] === arc[n - 1][0] && arc[0][1] === arc[n - 1][1];
+    if (closed) {
+      let far = 1, farD = -1;
+      for (let i = 1; i < n - 1; i++) {
+        const dx = xy[i][0] - xy[0][0], dy = xy[i][1] - xy[0][1], d = dx * dx + dy * dy;
+        if (d > farD) { farD = d; far = i; }
+      }
+      keep[far] = true;
+      for (const [a, b] of [[0, far], [far, n - 1]]) {
+        let best = -1, bestD = -1;
+        for (let i = a + 1; i < b; i++) {
+          const d = segDist2(xy[i], xy[a], xy[b]);
+          if (d > bestD) { bestD = d; best = i; }
+        }
+        if (best >= 0) keep[best] = true;
+      }
+      const idx = keep.map((k, i) => (k ? i : -1)).filter((i) => i >= 0);
+      for (let j = 0; j + 1 < idx.length; j++) dp(xy, idx[j], idx[j + 1], tol2, keep);
+    } else {
+      dp(xy, 0, n - 1, tol2, keep);
+    }
+    return arc.filter((_, i) => keep[i]);
+  });
+  const { transform, ...rest } = topo;
+  return { ...rest, arcs: simplified };
+}
+
+// ---- main -------------------------------------------------------------------
+
+let opts;
+try {
+  opts = parseArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`build.mjs: ${err.message}`);
+  process.exit(2);
+}
+const states = readStates(opts.csv);
+const topo = require(`world-atlas/countries-${opts.res}.json`);
+
+// Keeps only features whose id is an exact M49 match in the CSV. Features are
+// grouped by id (50m has two features with id 036: Australia and the Ashmore
+// and Cartier Islands, an Australian territory).
+function statesById(topology) {
+  const byId = new Map();
+  const unmatched = [];
+  const features = feature(topology, topology.objects.countries).features;
+  for (const f of features) {
+    const id = f.id == null ? null : String(f.id);
+    if (id === null || !states.has(id) || id === "010" /* Antarctica */) {
+      unmatched.push(`${id ?? "(no id)"} ${f.properties?.name ?? "?"}`);
+      continue;
+    }
+    if (!byId.has(id)) byId.set(id, []);
+    byId.get(id).push(f);
+  }
+  return { byId, unmatched, count: features.length };
+}
+
+const original = statesById(topo);
+const kept = { type: "FeatureCollection", features: [...original.byId.values()].flat() };
 const margin = 2;
 const projection = geoEqualEarth().rotate([-11, 0]);
 projection.fitWidth(opts.width - 2 * margin, kept);
@@ -229,20 +323,64 @@ const [[, by0], [, by1]] = geoPath(projection).bounds(kept);
 const height = Math.ceil(by1 + margin);
 if (by0 < 0) throw new Error(`unexpected negative y bound ${by0}`);
 
+const simplified = statesById(simplifyTopology(topo, projection, opts.tolerance));
+
+// d3-geo reads a ring's winding on the sphere: a ring that simplification made
+// degenerate or turned inside out would fill the whole globe. Such rings fall
+// back to their full-detail version (feature() yields the same ring order for
+// both topologies, since only the arcs' interior points differ).
+function inverted(ring) {
+  return geoArea({ type: "Polygon", coordinates: [ring] }) > 2 * Math.PI;
+}
+function polygonsOf(g) {
+  if (!g) return [];
+  if (g.type === "Polygon") return [g.coordinates];
+  if (g.type === "MultiPolygon") return g.coordinates;
+  return [];
+}
+let repairedRings = 0;
+for (const [id, simpFeatures] of simplified.byId) {
+  const origFeatures = original.byId.get(id);
+  simpFeatures.forEach((sf, fi) => {
+    const sp = polygonsOf(sf.geometry), op = polygonsOf(origFeatures[fi].geometry);
+    sp.forEach((poly, pi) => poly.forEach((ring, ri) => {
+      const orig = op[pi][ri];
+      if (ring.length < 4 || inverted(ring) !== inverted(orig)) { poly[ri] = orig; repairedRings++; }
+    }));
+  });
+}
+
 const scale = 10 ** opts.digits;
 const minAreaGrid = opts.minArea * scale * scale;
-const shapes = {};
-let droppedRings = 0;
-for (const id of [...byId.keys()].sort()) {
+
+// Projects a state's features to snapped rings (largest first is not needed:
+// rings keep their source order).
+function stateRings(features) {
   const coll = ringCollector();
   const path = geoPath(projection, coll);
-  for (const f of byId.get(id)) path(f);
-  const rings = coll.rings.map((r) => snapRing(r, scale)).filter(Boolean);
-  if (!rings.length) continue; // collapsed entirely at this resolution
+  for (const f of features) path(f);
+  return coll.rings.map((r) => snapRing(r, scale)).filter(Boolean);
+}
+
+const shapes = {};
+const extent = {}; // id -> largest bbox side in px, to flag near-invisible states
+let droppedRings = 0;
+const unsimplified = [];
+for (const id of [...original.byId.keys()].sort()) {
+  let rings = stateRings(simplified.byId.get(id));
+  if (!rings.length) { // a tiny state made of several arcs collapsed: use full detail
+    rings = stateRings(original.byId.get(id));
+    if (rings.length) unsimplified.push(id);
+  }
+  if (!rings.length) continue; // vanishes at this resolution
   const areas = rings.map(ringArea);
   const largest = areas.indexOf(Math.max(...areas));
-  const keep = rings.filter((r, i) => i === largest || areas[i] >= minAreaGrid);
+  // Archipelago states made only of specks (Maldives, Marshall Islands, …)
+  // keep every speck so their spread stays visible.
+  const keep = areas[largest] < minAreaGrid ? rings : rings.filter((r, i) => i === largest || areas[i] >= minAreaGrid);
   droppedRings += rings.length - keep.length;
+  const xs = keep.flat().map((p) => p[0]), ys = keep.flat().map((p) => p[1]);
+  extent[id] = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys)) / scale;
   shapes[id] = keep.map((r) => ringToPath(r, opts.digits)).join("");
 }
 
@@ -252,11 +390,14 @@ writeFileSync(opts.out, out + "\n");
 
 const missing = [...states.entries()].filter(([id]) => !(id in shapes)).sort((a, b) => a[1].iso3.localeCompare(b[1].iso3));
 const rel = (p) => relative(process.cwd(), p) || p;
-console.log(`source:   world-atlas countries-${opts.res}.json (${all.length} features)`);
+console.log(`source:   world-atlas countries-${opts.res}.json (${original.count} features)`);
 console.log(`states:   ${states.size} in ${rel(opts.csv)}`);
-console.log(`skipped:  ${unmatched.length} world-atlas features not matching a state: ${unmatched.join(", ")}`);
-console.log(`shapes:   ${Object.keys(shapes).length} (viewBox 0 0 ${opts.width} ${height}, ${opts.digits} decimal(s), ${droppedRings} island rings < ${opts.minArea} px² dropped)`);
+console.log(`skipped:  ${original.unmatched.length} world-atlas features not matching a state: ${original.unmatched.join(", ")}`);
+console.log(`shapes:   ${Object.keys(shapes).length} (viewBox 0 0 ${opts.width} ${height}, ${opts.digits} decimal(s), tolerance ${opts.tolerance} px, ${droppedRings} island rings < ${opts.minArea} px² dropped, ${repairedRings} rings kept at full detail${unsimplified.length ? `, unsimplified: ${unsimplified.join(" ")}` : ""})`);
 console.log(`no shape: ${missing.length} states`);
 for (const [id, s] of missing) console.log(`  ${s.iso3} ${id} ${s.name}`);
+const tiny = Object.entries(extent).filter(([, e]) => e < 3).sort((a, b) => a[1] - b[1]);
+console.log(`tiny:     ${tiny.length} states drawn smaller than 3 px across (consider a marker): ` +
+  tiny.map(([id, e]) => `${states.get(id).iso3} (${e.toFixed(1)})`).join(", "));
 const bytes = Buffer.byteLength(out) + 1;
 console.log(`output:   ${rel(opts.out)} ${bytes} bytes (${(bytes / 1024).toFixed(1)} KiB)`);
