@@ -81,8 +81,9 @@ func Load(getenv func(string) string) (Config, error) {
 		d, err := time.ParseDuration(v)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("RATIFY_SESSION_TTL: %q is not a duration such as 12h", v))
+		} else {
+			c.SessionTTL = d // on error keep the default, so Validate does not report it twice
 		}
-		c.SessionTTL = d
 	}
 	if err := errors.Join(append(errs, c.Validate())...); err != nil {
 		return c, err

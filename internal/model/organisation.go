@@ -74,6 +74,8 @@ func (o *Organisation) Validate() error {
 		fe.Add("name", "enter the organisation's name")
 	case len(o.Name) > 200:
 		fe.Add("name", "use at most 200 characters")
+	case !PlainLine(o.Name):
+		fe.Add("name", NotPlainLine)
 	}
 	switch {
 	case o.ShortName == "":
@@ -82,6 +84,8 @@ func (o *Organisation) Validate() error {
 		fe.Add("short_name", "use at most 30 characters")
 	case strings.ContainsAny(o.ShortName, " \t\r\n"):
 		fe.Add("short_name", "a short name has no spaces")
+	case !PlainLine(o.ShortName):
+		fe.Add("short_name", NotPlainLine)
 	}
 	if !o.Kind.Valid() {
 		fe.Add("kind", "choose one of: ngo, trade_union, faith_based, un_agency, io")

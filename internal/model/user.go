@@ -4,6 +4,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // User is a person who signs in. Email is stored lower-cased so uniqueness is
@@ -41,6 +43,24 @@ func ValidEmail(s string) bool {
 	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndex(s, "@"):], ".")
 }
 
+// PlainLine reports whether s is valid UTF-8 without control characters. Text
+// that fails it (a NUL byte, a stray 0xFF from a form) cannot be stored or
+// searched in PostgreSQL, so it is refused as input on every database.
+func PlainLine(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// NotPlainLine is the field message for text that fails PlainLine.
+const NotPlainLine = "use plain text, without control characters"
+
 // ValidateProfile checks the fields of a user that a person types.
 func (u *User) ValidateProfile(fe FieldErrors) {
 	u.Email = NormalizeEmail(u.Email)
@@ -53,6 +73,8 @@ func (u *User) ValidateProfile(fe FieldErrors) {
 		fe.Add("name", "enter the person's name")
 	case len(u.Name) > 200:
 		fe.Add("name", "use at most 200 characters")
+	case !PlainLine(u.Name):
+		fe.Add("name", NotPlainLine)
 	}
 	if !u.Role.Valid() {
 		fe.Add("role", "choose one of: viewer, member, coordinator, admin")

@@ -36,6 +36,8 @@ func auditFilterParams(c *gin.Context) (model.AuditFilter, error) {
 	}
 	if len(f.Action) > 100 {
 		fe.Add("action", "use at most 100 characters")
+	} else if !model.PlainLine(f.Action) {
+		fe.Add("action", model.NotPlainLine)
 	}
 	if v := c.Query("from"); v != "" {
 		if f.From, err = time.Parse("2006-01-02", v); err != nil {

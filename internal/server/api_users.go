@@ -43,6 +43,8 @@ func userFilterParams(c *gin.Context) (store.UserFilter, error) {
 	fe := model.FieldErrors{}
 	if len(f.Query) > 200 {
 		fe.Add("q", "use at most 200 characters")
+	} else if !model.PlainLine(f.Query) {
+		fe.Add("q", model.NotPlainLine)
 	}
 	if f.Role != "" && !f.Role.Valid() {
 		fe.Add("role", "choose one of: viewer, member, coordinator, admin")

@@ -89,3 +89,5 @@ type errorPage struct {
 func isAPI(c *gin.Context) bool {
 	return strings.HasPrefix(c.Request.URL.Path, "/api/")
 }
+
+func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,7 +21,11 @@ func decodeJSON(c *gin.Context, dst any) error {
 	if ct := c.ContentType(); ct != "application/json" {
 		return &model.Error{Code: model.CodeInvalidJSON, Message: "send a JSON body with Content-Type: application/json"}
 	}
-	dec := json.NewDecoder(c.Request.Body)
+	body := bufio.NewReader(c.Request.Body)
+	if err := expectObject(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
@@ -33,6 +38,25 @@ func decodeJSON(c *gin.Context, dst any) error {
 		return &model.Error{Code: model.CodeInvalidJSON, Message: "the body holds more than one JSON value"}
 	}
 	return nil
+}
+
+// expectObject skips leading white space and refuses a body that does not
+// start an object: decoding null into a struct would otherwise succeed and
+// leave it empty, so a PATCH with body null answered 200.
+func expectObject(r *bufio.Reader) error {
+	for {
+		b, err := r.ReadByte()
+		if err != nil {
+			return jsonError(err)
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return r.UnreadByte()
+		}
+		return &model.Error{Code: model.CodeInvalidJSON, Message: "send a JSON object"}
+	}
 }
 
 func jsonError(err error) error {

@@ -78,12 +78,22 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	c.Next()
 }
 
+// uploadRoutes take files, so they get the larger upload limit.
+var uploadRoutes = map[string]bool{
+	"/ratifications/import":            true,
+	"/api/v1/instruments/:code/import": true,
+}
+
 func (s *Server) limitBody(c *gin.Context) {
-	if c.Request.ContentLength > s.opts.BodyLimit {
-		s.fail(c, &http.MaxBytesError{Limit: s.opts.BodyLimit})
+	limit := s.opts.BodyLimit
+	if uploadRoutes[c.FullPath()] {
+		limit = s.opts.UploadLimit
+	}
+	if c.Request.ContentLength > limit {
+		s.fail(c, &http.MaxBytesError{Limit: limit})
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.BodyLimit)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Next()
 }
 

@@ -6,14 +6,34 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"ratify/internal/model"
+	"ratify/internal/service"
 )
 
 type homeView struct {
-	Organisation *model.Organisation
+	D   *service.Dashboard
+	Map mapView
 }
 
+// homePage is the dashboard: headline figures per instrument, the map, the
+// latest status changes and the priority states.
 func (s *Server) homePage(c *gin.Context) {
-	s.render(c, http.StatusOK, "home.html", "Home", homeView{Organisation: actor(c).User.Organisation})
+	a := actor(c)
+	d, err := s.svc.Dashboard(c.Request.Context(), a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	stages, err := s.svc.Stages(c.Request.Context(), a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	m, err := s.buildMap(d.Table, c.DefaultQuery("by", "ICRMW"), stages)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "home.html", "Dashboard", homeView{D: d, Map: m})
 }
 
 type accountView struct {

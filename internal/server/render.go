@@ -38,9 +38,31 @@ func loadPages(as *assets) (*pages, error) {
 			}
 			return *t
 		},
-		"roles":    func() []model.Role { return model.Roles },
-		"orgKinds": func() []model.OrgKind { return model.OrgKinds },
-		"add":      func(a, b int) int { return a + b },
+		"roles":      func() []model.Role { return model.Roles },
+		"orgKinds":   func() []model.OrgKind { return model.OrgKinds },
+		"add":        func(a, b int) int { return a + b },
+		"priorities": func() []model.Priority { return model.Priorities },
+		"statuses":   func() []model.Status { return model.Statuses },
+		"deref": func(p *int64) int64 {
+			if p == nil {
+				return 0
+			}
+			return *p
+		},
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, fmt.Errorf("dict needs pairs")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 	}
 	names, err := fs.Glob(web.Templates, "templates/pages/*.html")
 	if err != nil {

@@ -21,8 +21,9 @@ type Options struct {
 	TrustedProxies []string
 	Log            *slog.Logger
 	Version        string
-	// BodyLimit caps request bodies in bytes.
-	BodyLimit int64
+	// BodyLimit caps request bodies in bytes; UploadLimit caps file uploads.
+	BodyLimit   int64
+	UploadLimit int64
 }
 
 // Server holds the router's dependencies.
@@ -32,6 +33,7 @@ type Server struct {
 	pages  *pages
 	assets *assets
 	csrf   *http.CrossOriginProtection
+	world  *worldShapes
 }
 
 // New builds the HTTP handler with every route.
@@ -42,6 +44,9 @@ func New(svc *service.Service, opts Options) (http.Handler, error) {
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = 1 << 20
 	}
+	if opts.UploadLimit <= 0 {
+		opts.UploadLimit = 4 << 20
+	}
 	as, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -50,7 +55,11 @@ func New(svc *service.Service, opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{svc: svc, opts: opts, pages: pg, assets: as, csrf: http.NewCrossOriginProtection()}
+	world, err := loadWorldShapes()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{svc: svc, opts: opts, pages: pg, assets: as, csrf: http.NewCrossOriginProtection(), world: world}
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -95,6 +104,22 @@ func (s *Server) routes(r *gin.Engine) {
 	in.GET("/admin/organisations/:id", s.orgEditPage)
 	in.POST("/admin/organisations/:id", s.orgUpdate)
 	in.GET("/audit", s.auditPage)
+	in.GET("/countries", s.countriesPage)
+	in.GET("/countries.csv", s.countriesCSV)
+	in.GET("/map", s.mapPage)
+	in.GET("/countries/:iso3", s.dossierPage)
+	in.GET("/countries/:iso3/campaign", s.campaignEditPage)
+	in.POST("/countries/:iso3/campaign", s.campaignUpdate)
+	in.GET("/countries/:iso3/ratifications/:code", s.ratificationFormPage)
+	in.POST("/countries/:iso3/ratifications/:code", s.ratificationSubmit)
+	in.GET("/ratifications/import", s.importPage)
+	in.POST("/ratifications/import", s.importSubmit)
+	in.GET("/admin/stages", s.stagesPage)
+	in.POST("/admin/stages", s.stageCreate)
+	in.POST("/admin/stages/:id", s.stageUpdate)
+	in.POST("/admin/stages/:id/delete", s.stageDelete)
+	in.GET("/admin/instruments", s.instrumentsPage)
+	in.POST("/admin/instruments", s.instrumentCreate)
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)
@@ -110,4 +135,17 @@ func (s *Server) routes(r *gin.Engine) {
 	authed.GET("/organisations/:id", s.apiGetOrg)
 	authed.PATCH("/organisations/:id", s.apiPatchOrg)
 	authed.GET("/audit", s.apiListAudit)
+	authed.GET("/instruments", s.apiListInstruments)
+	authed.POST("/instruments", s.apiCreateInstrument)
+	authed.POST("/instruments/:code/import", s.apiImportRatifications)
+	authed.GET("/stages", s.apiListStages)
+	authed.POST("/stages", s.apiCreateStage)
+	authed.PATCH("/stages/:id", s.apiPatchStage)
+	authed.DELETE("/stages/:id", s.apiDeleteStage)
+	authed.GET("/countries", s.apiListCountries)
+	authed.GET("/countries.csv", s.countriesCSV)
+	authed.GET("/countries/:iso3", s.apiGetCountry)
+	authed.PATCH("/countries/:iso3", s.apiPatchCountry)
+	authed.PUT("/countries/:iso3/ratifications/:code", s.apiPutRatification)
+	authed.GET("/countries/:iso3/ratifications/:code/events", s.apiRatificationEvents)
 }

@@ -22,6 +22,8 @@ func (s *Service) UpdateOwnName(ctx context.Context, a Actor, name string) error
 		fe.Add("name", "enter your name")
 	case len(name) > 200:
 		fe.Add("name", "use at most 200 characters")
+	case !model.PlainLine(name):
+		fe.Add("name", model.NotPlainLine)
 	}
 	if err := fe.Err(); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"ratify/internal/model"
 )
@@ -44,8 +45,15 @@ func tooMany(wait time.Duration) error {
 // password give the same answer after about the same time.
 func (s *Service) Login(ctx context.Context, email, password, ip string) (*Session, error) {
 	now := s.now()
-	if wait := s.logins.blockedFor(ip, now); wait > 0 {
+	// The attempt counts against the address from the start, so parallel
+	// attempts cannot all pass the check before any of them has failed.
+	if wait := s.logins.begin(ip, now); wait > 0 {
 		return nil, tooMany(wait)
+	}
+	if !model.PlainLine(email) {
+		// No address holds control characters, and PostgreSQL cannot even look one up.
+		return nil, &model.Error{Code: model.CodeInvalid, Message: "please correct the highlighted fields",
+			Fields: map[string]string{"email": "enter a valid email address, such as name@example.org"}}
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && model.ErrorCode(err) != model.CodeNotFound {
@@ -55,12 +63,10 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*Sessi
 		if _, err := s.hasher.Verify(ctx, "", password); err != nil {
 			return nil, err
 		}
-		s.logins.fail(ip, now)
 		s.auditQuiet(ctx, Actor{IP: ip}, "login.failed", "user", "", "unknown email "+truncate(model.NormalizeEmail(email), 100))
 		return nil, invalidCredentials()
 	}
 	if locked, wait := u.Locked(now); locked {
-		s.logins.fail(ip, now)
 		return nil, tooMany(wait)
 	}
 	ok, err := s.hasher.Verify(ctx, u.PasswordHash, password)
@@ -68,7 +74,6 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*Sessi
 		return nil, err
 	}
 	if !ok || !u.Active {
-		s.logins.fail(ip, now)
 		if err := s.store.RecordLoginFailure(ctx, u, now, failureWindow, accountFailureLimit, lockDuration); err != nil {
 			return nil, err
 		}
@@ -83,9 +88,18 @@ func (s *Service) Login(ctx context.Context, email, password, ip string) (*Sessi
 		}
 		return nil, invalidCredentials()
 	}
+	// Failures recorded while this attempt waited for the hasher may have
+	// locked the account since it was read: then the right password is refused too.
+	if u, err = s.store.GetUser(ctx, u.ID); err != nil {
+		return nil, err
+	}
+	if locked, wait := u.Locked(now); locked {
+		return nil, tooMany(wait)
+	}
 	if err := s.store.RecordLoginSuccess(ctx, u.ID, now); err != nil {
 		return nil, err
 	}
+	s.logins.forgive(ip, now)
 	tok, exp, err := s.tokens.Issue(u.ID, u.TokenVersion)
 	if err != nil {
 		return nil, err
@@ -164,31 +178,50 @@ func (l *loginLimiter) prune(ip string, now time.Time) []time.Time {
 	return ts
 }
 
-func (l *loginLimiter) blockedFor(ip string, now time.Time) time.Duration {
+// begin returns how long ip must wait, or 0 and counts this attempt as a
+// failure at once (in the same locked step as the check, so that parallel
+// attempts cannot all slip past the limit); forgive takes it back on success.
+func (l *loginLimiter) begin(ip string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ts := l.prune(ip, now)
-	if len(ts) < l.limit {
-		return 0
+	if len(ts) >= l.limit {
+		return ts[len(ts)-l.limit].Add(l.window).Sub(now)
 	}
-	return ts[len(ts)-l.limit].Add(l.window).Sub(now)
-}
-
-func (l *loginLimiter) fail(ip string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	// Bound memory under a spray from many addresses: drop stale entries.
 	if len(l.fails) > 100_000 {
 		for k := range l.fails {
 			l.prune(k, now)
 		}
 	}
-	l.fails[ip] = append(l.prune(ip, now), now)
+	l.fails[ip] = append(ts, now)
+	return 0
+}
+
+// forgive removes the failure that begin counted at the time at.
+func (l *loginLimiter) forgive(ip string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ts := l.fails[ip]
+	for i := len(ts) - 1; i >= 0; i-- {
+		if ts[i].Equal(at) {
+			ts = append(ts[:i], ts[i+1:]...)
+			break
+		}
+	}
+	if len(ts) == 0 {
+		delete(l.fails, ip)
+	} else {
+		l.fails[ip] = ts
+	}
 }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n-- // never cut a character in two: PostgreSQL refuses invalid UTF-8
 	}
 	return s[:n]
 }

@@ -30,7 +30,7 @@ func (s *Store) provider() (*goose.Provider, error) {
 	if s.dialect == SQLite {
 		d = goose.DialectSQLite3
 	}
-	p, err := goose.NewProvider(d, sqlDB, fsys)
+	p, err := goose.NewProvider(d, sqlDB, fsys, goose.WithGoMigrations(refDataMigration(s.dialect)))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -54,6 +54,25 @@ func TestMigrationVersionsMatchAcrossDialects(t *testing.T) {
 	}
 }
 
+// knownVersions lists every migration this build knows (SQL files and Go
+// migrations alike), oldest first.
+func knownVersions(t *testing.T, st *store.Store) []int64 {
+	t.Helper()
+	list, err := st.MigrationStatus(context.Background())
+	if err != nil {
+		t.Fatalf("MigrationStatus: %v", err)
+	}
+	var out []int64
+	for _, m := range list {
+		out = append(out, m.Source.Version)
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		t.Fatal("no migrations")
+	}
+	return out
+}
+
 func sqlDB(t *testing.T, st *store.Store) *sql.DB {
 	t.Helper()
 	db, err := st.SQLDB()
@@ -115,9 +134,14 @@ func TestMigrateUpDownUp(t *testing.T) {
 	ctx := context.Background()
 	for _, dialect := range dbtest.Dialects() {
 		t.Run(dialect, func(t *testing.T) {
-			versions := sourceVersions(t, dialect)
-			latest, n := versions[len(versions)-1], len(versions)
 			st := dbtest.OpenEmpty(t, dialect)
+			versions := knownVersions(t, st)
+			latest, n := versions[len(versions)-1], len(versions)
+			for _, v := range sourceVersions(t, dialect) {
+				if !slices.Contains(versions, v) {
+					t.Fatalf("goose does not know migration %d of the %s folder (it knows %v)", v, dialect, versions)
+				}
+			}
 
 			if got := tables(t, st); len(got) != 0 {
 				t.Fatalf("fresh database has tables %v", got)
@@ -197,7 +221,7 @@ func TestMigrateUpDownUp(t *testing.T) {
 // Current > Latest, which serve uses to refuse to start.
 func TestMigrationsReportNewerSchema(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, st *store.Store) {
-		versions := sourceVersions(t, st.Dialect())
+		versions := knownVersions(t, st)
 		latest := versions[len(versions)-1]
 		future := latest + 1000
 		q := `INSERT INTO ` + gooseTable + ` (version_id, is_applied) VALUES (` + strconv.FormatInt(future, 10) + `, true)`

@@ -100,20 +100,39 @@ func (s *Store) BumpTokenVersion(ctx context.Context, id int64, now time.Time) e
 }
 
 // RecordLoginFailure counts a failed password within the window and locks the
-// account once the limit is reached. It returns the updated user.
+// account once the limit is reached; u gets the updated count and lock. The
+// write only lands if the count is still the one u holds (compare-and-set), so
+// parallel failures are each counted instead of overwriting one another.
 func (s *Store) RecordLoginFailure(ctx context.Context, u *model.User, now time.Time, window time.Duration, limit int, lockFor time.Duration) error {
-	failed := u.FailedLogins + 1
-	if u.LastFailedAt == nil || now.Sub(*u.LastFailedAt) > window {
-		failed = 1
+	for {
+		failed := u.FailedLogins + 1
+		if u.LastFailedAt == nil || now.Sub(*u.LastFailedAt) > window {
+			failed = 1
+		}
+		upd := map[string]any{"failed_logins": failed, "last_failed_at": now}
+		var until *time.Time
+		if failed >= limit {
+			t := now.Add(lockFor)
+			upd["locked_until"], until = t, &t
+		}
+		res := s.conn(ctx).Model(&model.User{}).Where("id = ? AND failed_logins = ?", u.ID, u.FailedLogins).Updates(upd)
+		if res.Error != nil {
+			return mapErr(res.Error, "user")
+		}
+		if res.RowsAffected > 0 {
+			u.FailedLogins, u.LastFailedAt = failed, &now
+			if until != nil {
+				u.LockedUntil = until
+			}
+			return nil
+		}
+		// Another sign-in changed the count since u was read: read it again.
+		cur, err := s.GetUser(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		u.FailedLogins, u.LastFailedAt, u.LockedUntil = cur.FailedLogins, cur.LastFailedAt, cur.LockedUntil
 	}
-	upd := map[string]any{"failed_logins": failed, "last_failed_at": now}
-	u.FailedLogins, u.LastFailedAt = failed, &now
-	if failed >= limit {
-		until := now.Add(lockFor)
-		upd["locked_until"] = until
-		u.LockedUntil = &until
-	}
-	return mapErr(s.conn(ctx).Model(&model.User{}).Where("id = ?", u.ID).Updates(upd).Error, "user")
 }
 
 // RecordLoginSuccess clears the failure count and stamps the login time.
