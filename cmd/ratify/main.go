@@ -23,6 +23,8 @@ Usage:
                                         create a user (password from stdin, or generated)
   ratify user list                      list users
   ratify user set-password --email E    set a password (read from stdin, or generated)
+  ratify ratifications import FILE --instrument CODE --user EMAIL [--apply] [--source TEXT]
+                                        compare an official list with Ratify; --apply records the differences
   ratify healthcheck                    exit 0 when the local server is ready (for containers)
   ratify version                        print the version
 
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrate(ctx, args[1:], getenv, stdout)
 	case "user":
 		return cmdUser(ctx, args[1:], getenv, stdin, stdout)
+	case "ratifications":
+		return cmdRatifications(ctx, args[1:], getenv, stdout)
 	case "healthcheck":
 		return cmdHealthcheck(ctx, getenv)
 	case "version", "--version", "-v":

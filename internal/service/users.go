@@ -268,3 +268,16 @@ func (s *Service) AllUsersCLI(ctx context.Context) ([]model.User, error) {
 		}
 	}
 }
+
+// ActorForCLI resolves the user a command-line action is recorded under;
+// the user must be active.
+func (s *Service) ActorForCLI(ctx context.Context, email string) (Actor, error) {
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil {
+		return Actor{}, fmt.Errorf("user %q: %w", email, err)
+	}
+	if !u.Active {
+		return Actor{}, fmt.Errorf("user %q is deactivated", email)
+	}
+	return Actor{User: u, IP: "cli"}, nil
+}
