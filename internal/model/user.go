@@ -24,8 +24,10 @@ type User struct {
 	LastFailedAt   *time.Time `gorm:"column:last_failed_at"`
 	LockedUntil    *time.Time `gorm:"column:locked_until"`
 	LastLoginAt    *time.Time `gorm:"column:last_login_at"`
-	CreatedAt      time.Time  `gorm:"not null"`
-	UpdatedAt      time.Time  `gorm:"not null"`
+	// CalendarToken is the secret in the user's follow-up calendar feed URL.
+	CalendarToken string    `gorm:"column:calendar_token"`
+	CreatedAt     time.Time `gorm:"not null"`
+	UpdatedAt     time.Time `gorm:"not null"`
 }
 
 // TableName pins the table name.
