@@ -82,6 +82,15 @@ func Target(t testing.TB, dialect string) store.Target {
 	if err != nil {
 		t.Fatalf("postgres: %v", err)
 	}
+	// Extensions belong to the database, not the schema: keep pg_trgm in
+	// public, shared by every test schema, so dropping one schema keeps it.
+	if _, err := admin.Exec("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"); err != nil {
+		var n int
+		if qerr := admin.QueryRow("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'").Scan(&n); qerr != nil || n == 0 {
+			admin.Close()
+			t.Fatalf("pg_trgm: %v", err)
+		}
+	}
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		admin.Close()
 		t.Fatalf("create schema: %v", err)
@@ -97,7 +106,7 @@ func Target(t testing.TB, dialect string) store.Target {
 		t.Fatalf("%s: %v", EnvURL, err)
 	}
 	q := u.Query()
-	q.Set("search_path", schema)
+	q.Set("search_path", schema+",public")
 	u.RawQuery = q.Encode()
 	tg, err := store.ParseURL(u.String(), "")
 	if err != nil {

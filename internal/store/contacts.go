@@ -1,0 +1,318 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"ratify/internal/model"
+)
+
+// ContactFilter narrows the contact list. Query words must all appear in the
+// contact's folded search text (names, emails, party, positions, institutions).
+type ContactFilter struct {
+	QueryWords      []string // already folded by the caller
+	Country         string
+	Region          string
+	Kind            model.ContactKind
+	InstitutionKind model.InstitutionKind
+	InstitutionID   int64
+	Party           string
+	Tag             string
+	Stance          model.Stance
+	Language        string
+	DoNotContact    *bool
+	IDs             []int64
+	Sort            string // name, country, updated
+	Descending      bool
+	Page            model.Page
+}
+
+func (s *Store) contactQuery(ctx context.Context, f ContactFilter) *gorm.DB {
+	q := s.conn(ctx).Model(&model.Contact{}).Where("contacts.deleted_at IS NULL AND contacts.erased_at IS NULL")
+	for _, w := range f.QueryWords {
+		q = q.Where("contacts.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(w)+"%")
+	}
+	if f.Country != "" {
+		q = q.Where("contacts.country_iso3 = ?", strings.ToUpper(f.Country))
+	}
+	if f.Region != "" {
+		q = q.Where("contacts.country_iso3 IN (SELECT iso3 FROM countries WHERE lower(region) = ? OR lower(subregion) = ?)",
+			strings.ToLower(f.Region), strings.ToLower(f.Region))
+	}
+	if f.Kind != "" {
+		q = q.Where("contacts.kind = ?", f.Kind)
+	}
+	if f.InstitutionKind != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM positions p JOIN institutions i ON i.id = p.institution_id WHERE p.contact_id = contacts.id AND i.kind = ?)", f.InstitutionKind)
+	}
+	if f.InstitutionID > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM positions p WHERE p.contact_id = contacts.id AND p.institution_id = ?)", f.InstitutionID)
+	}
+	if f.Party != "" {
+		q = q.Where("lower(contacts.party) = ?", strings.ToLower(f.Party))
+	}
+	if f.Tag != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM contact_tags t WHERE t.contact_id = contacts.id AND t.tag = ?)", f.Tag)
+	}
+	if f.Stance != "" {
+		q = q.Where("contacts.stance = ?", f.Stance)
+	}
+	if f.Language != "" {
+		q = q.Where("(contacts.preferred_language = ? OR (',' || contacts.languages || ',') LIKE ?)", f.Language, "%,"+f.Language+",%")
+	}
+	if f.DoNotContact != nil {
+		q = q.Where("contacts.do_not_contact = ?", *f.DoNotContact)
+	}
+	if len(f.IDs) > 0 {
+		q = q.Where("contacts.id IN ?", f.IDs)
+	}
+	return q
+}
+
+// ListContacts returns one page of contacts with emails, tags and country, and the total.
+func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]model.Contact, int64, error) {
+	var total int64
+	if err := s.contactQuery(ctx, f).Count(&total).Error; err != nil {
+		return nil, 0, mapErr(err, "contacts")
+	}
+	p := f.Page.Normalize()
+	dir := " ASC"
+	if f.Descending {
+		dir = " DESC"
+	}
+	order := "contacts.sort_name" + dir + ", contacts.id"
+	switch f.Sort {
+	case "country":
+		order = "contacts.country_iso3" + dir + ", contacts.sort_name, contacts.id"
+	case "updated":
+		order = "contacts.updated_at" + dir + ", contacts.id"
+	}
+	var out []model.Contact
+	err := s.contactQuery(ctx, f).Preload("Emails", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Preload("Tags").Preload("Country").Order(order).Offset(p.Offset()).Limit(p.PerPage).Find(&out).Error
+	return out, total, mapErr(err, "contacts")
+}
+
+// ContactIDs returns every id matching the filter (for bulk actions and exports), capped.
+func (s *Store) ContactIDs(ctx context.Context, f ContactFilter, limit int) ([]int64, error) {
+	var ids []int64
+	err := s.contactQuery(ctx, f).Order("contacts.sort_name, contacts.id").Limit(limit).Pluck("contacts.id", &ids).Error
+	return ids, mapErr(err, "contacts")
+}
+
+// EachContact streams the contacts matching f in pages, for exports.
+func (s *Store) EachContact(ctx context.Context, f ContactFilter, fn func(*model.Contact) error) error {
+	var lastName string
+	var lastID int64
+	for {
+		var batch []model.Contact
+		q := s.contactQuery(ctx, f).Preload("Emails", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+			Preload("Phones", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).Preload("Tags").
+			Preload("Positions.Institution")
+		if lastID > 0 {
+			q = q.Where("(contacts.sort_name > ? OR (contacts.sort_name = ? AND contacts.id > ?))", lastName, lastName, lastID)
+		}
+		if err := q.Order("contacts.sort_name, contacts.id").Limit(500).Find(&batch).Error; err != nil {
+			return mapErr(err, "contacts")
+		}
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if len(batch) < 500 {
+			return nil
+		}
+		lastName, lastID = batch[len(batch)-1].SortName, batch[len(batch)-1].ID
+	}
+}
+
+// GetContact loads a contact with everything that hangs on it. Removed
+// contacts are found too; callers decide how to show them.
+func (s *Store) GetContact(ctx context.Context, id int64) (*model.Contact, error) {
+	var c model.Contact
+	err := s.conn(ctx).Preload("Emails", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Preload("Phones", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Preload("Tags").Preload("Country").Preload("OwnerOrganisation").
+		Preload("Positions", func(db *gorm.DB) *gorm.DB { return db.Order("end_date IS NOT NULL, end_date DESC, start_date DESC") }).
+		Preload("Positions.Institution").First(&c, id).Error
+	return &c, mapErr(err, "contact")
+}
+
+// SaveContact inserts or rewrites a contact and replaces its emails, phones and tags.
+func (s *Store) SaveContact(ctx context.Context, c *model.Contact) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		emails, phones, tags := c.Emails, c.Phones, c.Tags
+		c.Emails, c.Phones, c.Tags = nil, nil, nil
+		defer func() { c.Emails, c.Phones, c.Tags = emails, phones, tags }()
+		var err error
+		if c.ID == 0 {
+			err = db.Omit("Country", "OwnerOrganisation", "Positions").Create(c).Error
+		} else {
+			err = db.Omit("Country", "OwnerOrganisation", "Positions", "CreatedAt", "CreatedByID").Select("*").Save(c).Error
+			if err == nil {
+				for _, m := range []any{&model.ContactEmail{}, &model.ContactPhone{}, &model.ContactTag{}} {
+					if err = db.Where("contact_id = ?", c.ID).Delete(m).Error; err != nil {
+						break
+					}
+				}
+			}
+		}
+		if err != nil {
+			return mapErr(err, "contact")
+		}
+		for i := range emails {
+			emails[i].ID, emails[i].ContactID = 0, c.ID
+		}
+		for i := range phones {
+			phones[i].ID, phones[i].ContactID = 0, c.ID
+		}
+		for i := range tags {
+			tags[i].ContactID = c.ID
+		}
+		if len(emails) > 0 {
+			if err := db.Create(&emails).Error; err != nil {
+				return mapErr(err, "contact email")
+			}
+		}
+		if len(phones) > 0 {
+			if err := db.Create(&phones).Error; err != nil {
+				return mapErr(err, "contact phone")
+			}
+		}
+		if len(tags) > 0 {
+			if err := db.Create(&tags).Error; err != nil {
+				return mapErr(err, "contact tag")
+			}
+		}
+		return nil
+	})
+}
+
+// SetContactSearch rewrites the folded search text and sort name.
+func (s *Store) SetContactSearch(ctx context.Context, id int64, search, sortName string) error {
+	return mapErr(s.conn(ctx).Model(&model.Contact{}).Where("id = ?", id).
+		Updates(map[string]any{"search_text": search, "sort_name": sortName}).Error, "contact")
+}
+
+// AddTags adds a tag to many contacts at once, skipping those that have it.
+func (s *Store) AddTags(ctx context.Context, ids []int64, tag string, now time.Time) (int64, error) {
+	var have []int64
+	if err := s.conn(ctx).Model(&model.ContactTag{}).Where("tag = ? AND contact_id IN ?", tag, ids).Pluck("contact_id", &have).Error; err != nil {
+		return 0, mapErr(err, "contact tags")
+	}
+	skip := map[int64]bool{}
+	for _, id := range have {
+		skip[id] = true
+	}
+	var rows []model.ContactTag
+	for _, id := range ids {
+		if !skip[id] {
+			rows = append(rows, model.ContactTag{ContactID: id, Tag: tag})
+		}
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	if err := s.conn(ctx).CreateInBatches(rows, 500).Error; err != nil {
+		return 0, mapErr(err, "contact tags")
+	}
+	err := s.conn(ctx).Model(&model.Contact{}).Where("id IN ?", ids).Update("updated_at", now).Error
+	return int64(len(rows)), mapErr(err, "contacts")
+}
+
+// MarkContactDeleted hides a contact; outreach keeps it, shown as removed.
+func (s *Store) MarkContactDeleted(ctx context.Context, id int64, now time.Time) error {
+	res := s.conn(ctx).Model(&model.Contact{}).Where("id = ? AND deleted_at IS NULL", id).Updates(map[string]any{"deleted_at": now, "updated_at": now})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return model.NotFound("contact")
+	}
+	return mapErr(res.Error, "contact")
+}
+
+// EraseContact removes every personal field, email, phone, tag and position,
+// keeping the row (outreach refers to it) marked as erased.
+func (s *Store) EraseContact(ctx context.Context, id int64, now time.Time) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		for _, m := range []any{&model.ContactEmail{}, &model.ContactPhone{}, &model.ContactTag{}, &model.Position{}} {
+			if err := db.Where("contact_id = ?", id).Delete(m).Error; err != nil {
+				return mapErr(err, "contact")
+			}
+		}
+		return mapErr(db.Model(&model.Contact{}).Where("id = ?", id).Updates(map[string]any{
+			"honorific": "", "first_name": "", "last_name": "", "party": "", "preferred_language": "", "languages": "",
+			"stance": model.StanceUnknown, "stance_evidence": "", "stance_date": nil, "data_source": "", "lawful_basis": "",
+			"do_not_contact": true, "do_not_contact_reason": "erased", "search_text": "", "sort_name": "",
+			"erased_at": now, "updated_at": now,
+		}).Error, "contact")
+	})
+}
+
+// ContactsByEmail finds live contacts holding any of the addresses.
+func (s *Store) ContactsByEmail(ctx context.Context, emails []string) ([]model.Contact, error) {
+	if len(emails) == 0 {
+		return nil, nil
+	}
+	lower := make([]string, len(emails))
+	for i, e := range emails {
+		lower[i] = strings.ToLower(e)
+	}
+	var out []model.Contact
+	err := s.conn(ctx).Preload("Emails").Preload("Country").
+		Where("deleted_at IS NULL AND erased_at IS NULL AND id IN (SELECT contact_id FROM contact_emails WHERE lower(email) IN ?)", lower).
+		Find(&out).Error
+	return out, mapErr(err, "contacts")
+}
+
+// ContactsByName finds live contacts with the same folded sort name and country.
+func (s *Store) ContactsByName(ctx context.Context, sortName string, country *string) ([]model.Contact, error) {
+	q := s.conn(ctx).Preload("Emails").Preload("Country").Where("deleted_at IS NULL AND erased_at IS NULL AND sort_name = ?", sortName)
+	if country != nil {
+		q = q.Where("country_iso3 = ?", *country)
+	} else {
+		q = q.Where("country_iso3 IS NULL")
+	}
+	var out []model.Contact
+	return out, mapErr(q.Find(&out).Error, "contacts")
+}
+
+// MergeContacts moves positions, outreach links and follow-ups from drop to
+// keep, then marks drop deleted.
+func (s *Store) MergeContacts(ctx context.Context, keep, drop int64, now time.Time) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		if err := db.Model(&model.Position{}).Where("contact_id = ?", drop).Update("contact_id", keep).Error; err != nil {
+			return mapErr(err, "positions")
+		}
+		// Outreach that already names keep would collide on the primary key.
+		if err := db.Where("contact_id = ? AND outreach_id IN (SELECT outreach_id FROM outreach_contacts WHERE contact_id = ?)", drop, keep).
+			Delete(&model.OutreachContact{}).Error; err != nil {
+			return mapErr(err, "outreach contacts")
+		}
+		if err := db.Model(&model.OutreachContact{}).Where("contact_id = ?", drop).Update("contact_id", keep).Error; err != nil {
+			return mapErr(err, "outreach contacts")
+		}
+		if err := db.Model(&model.Followup{}).Where("contact_id = ?", drop).Update("contact_id", keep).Error; err != nil {
+			return mapErr(err, "followups")
+		}
+		if err := db.Exec(`INSERT INTO contact_tags (contact_id, tag) SELECT ?, tag FROM contact_tags t
+			WHERE t.contact_id = ? AND NOT EXISTS (SELECT 1 FROM contact_tags k WHERE k.contact_id = ? AND k.tag = t.tag)`, keep, drop, keep).Error; err != nil {
+			return mapErr(err, "contact tags")
+		}
+		return s.MarkContactDeleted(ctx, drop, now)
+	})
+}
+
+// Facets lists distinct parties and tags for the filter menus.
+func (s *Store) ContactFacets(ctx context.Context) (parties, tags []string, err error) {
+	if err = s.conn(ctx).Model(&model.Contact{}).Where("deleted_at IS NULL AND party <> ''").Distinct("party").Order("party").Limit(500).Pluck("party", &parties).Error; err != nil {
+		return nil, nil, mapErr(err, "contacts")
+	}
+	err = s.conn(ctx).Model(&model.ContactTag{}).Distinct("tag").Order("tag").Limit(500).Pluck("tag", &tags).Error
+	return parties, tags, mapErr(err, "contact tags")
+}

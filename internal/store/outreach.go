@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"ratify/internal/model"
+)
+
+// OutreachFilter narrows the outreach log. ViewerOrgID is always applied:
+// another organisation's private records never leave the database.
+type OutreachFilter struct {
+	ViewerOrgID    int64
+	Country        string
+	Region         string
+	Type           model.OutreachType
+	OrganisationID int64
+	Instrument     string
+	Outcome        model.Outcome
+	From, To       time.Time // To is exclusive
+	Visibility     model.Visibility
+	ContactID      int64
+	CampaignID     int64
+	Page           model.Page
+}
+
+// visibleOutreach is the one place the privacy rule lives in SQL.
+func (s *Store) visibleOutreach(ctx context.Context, viewerOrgID int64) *gorm.DB {
+	return s.conn(ctx).Model(&model.Outreach{}).
+		Where("outreach.deleted_at IS NULL AND (outreach.visibility = 'coalition' OR outreach.organisation_id = ?)", viewerOrgID)
+}
+
+func (s *Store) outreachQuery(ctx context.Context, f OutreachFilter) *gorm.DB {
+	q := s.visibleOutreach(ctx, f.ViewerOrgID)
+	if f.Country != "" {
+		q = q.Where("outreach.country_iso3 = ?", f.Country)
+	}
+	if f.Region != "" {
+		q = q.Where("outreach.country_iso3 IN (SELECT iso3 FROM countries WHERE region = ? OR subregion = ?)", f.Region, f.Region)
+	}
+	if f.Type != "" {
+		q = q.Where("outreach.type = ?", f.Type)
+	}
+	if f.OrganisationID > 0 {
+		q = q.Where("outreach.organisation_id = ?", f.OrganisationID)
+	}
+	if f.Instrument != "" {
+		q = q.Where("EXISTS (SELECT 1 FROM outreach_instruments oi WHERE oi.outreach_id = outreach.id AND oi.instrument_code = ?)", f.Instrument)
+	}
+	if f.Outcome != "" {
+		q = q.Where("outreach.outcome = ?", f.Outcome)
+	}
+	if !f.From.IsZero() {
+		q = q.Where("outreach.date >= ?", f.From)
+	}
+	if !f.To.IsZero() {
+		q = q.Where("outreach.date < ?", f.To)
+	}
+	if f.Visibility != "" {
+		q = q.Where("outreach.visibility = ?", f.Visibility)
+	}
+	if f.ContactID > 0 {
+		q = q.Where("EXISTS (SELECT 1 FROM outreach_contacts oc WHERE oc.outreach_id = outreach.id AND oc.contact_id = ?)", f.ContactID)
+	}
+	if f.CampaignID > 0 {
+		q = q.Where("outreach.campaign_id = ?", f.CampaignID)
+	}
+	return q
+}
+
+func preloadOutreach(q *gorm.DB) *gorm.DB {
+	return q.Preload("Organisation").Preload("User").Preload("Country").Preload("Instruments").
+		Preload("Contacts").Preload("Contacts.Contact")
+}
+
+// ListOutreach returns one page of visible outreach, newest first, and the total.
+func (s *Store) ListOutreach(ctx context.Context, f OutreachFilter) ([]model.Outreach, int64, error) {
+	var total int64
+	if err := s.outreachQuery(ctx, f).Count(&total).Error; err != nil {
+		return nil, 0, mapErr(err, "outreach")
+	}
+	p := f.Page.Normalize()
+	var out []model.Outreach
+	err := preloadOutreach(s.outreachQuery(ctx, f)).Order("outreach.date DESC, outreach.id DESC").
+		Offset(p.Offset()).Limit(p.PerPage).Find(&out).Error
+	return out, total, mapErr(err, "outreach")
+}
+
+// EachOutreach streams visible outreach for exports, newest first.
+func (s *Store) EachOutreach(ctx context.Context, f OutreachFilter, fn func(*model.Outreach) error) error {
+	var lastDate time.Time
+	var lastID int64
+	for {
+		q := preloadOutreach(s.outreachQuery(ctx, f))
+		if lastID > 0 {
+			q = q.Where("(outreach.date < ? OR (outreach.date = ? AND outreach.id < ?))", lastDate, lastDate, lastID)
+		}
+		var batch []model.Outreach
+		if err := q.Order("outreach.date DESC, outreach.id DESC").Limit(500).Find(&batch).Error; err != nil {
+			return mapErr(err, "outreach")
+		}
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if len(batch) < 500 {
+			return nil
+		}
+		lastDate, lastID = batch[len(batch)-1].Date, batch[len(batch)-1].ID
+	}
+}
+
+// GetOutreach loads one record if the viewer's organisation may see it;
+// otherwise it is not found, whether or not it exists.
+func (s *Store) GetOutreach(ctx context.Context, id, viewerOrgID int64) (*model.Outreach, error) {
+	var o model.Outreach
+	err := preloadOutreach(s.visibleOutreach(ctx, viewerOrgID)).Where("outreach.id = ?", id).First(&o).Error
+	return &o, mapErr(err, "outreach")
+}
+
+// SaveOutreach inserts or rewrites a record and replaces its links.
+func (s *Store) SaveOutreach(ctx context.Context, o *model.Outreach) error {
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		insts, contacts := o.Instruments, o.Contacts
+		o.Instruments, o.Contacts = nil, nil
+		defer func() { o.Instruments, o.Contacts = insts, contacts }()
+		var err error
+		if o.ID == 0 {
+			err = db.Omit("Organisation", "User", "Country").Create(o).Error
+		} else {
+			err = db.Omit("Organisation", "User", "Country", "CreatedAt").Select("*").Save(o).Error
+			if err == nil {
+				err = db.Where("outreach_id = ?", o.ID).Delete(&model.OutreachInstrument{}).Error
+			}
+			if err == nil {
+				err = db.Where("outreach_id = ?", o.ID).Delete(&model.OutreachContact{}).Error
+			}
+		}
+		if err != nil {
+			return mapErr(err, "outreach")
+		}
+		for i := range insts {
+			insts[i].OutreachID = o.ID
+		}
+		for i := range contacts {
+			contacts[i].OutreachID, contacts[i].Contact = o.ID, nil
+		}
+		if len(insts) > 0 {
+			if err := db.Create(&insts).Error; err != nil {
+				return mapErr(err, "outreach instruments")
+			}
+		}
+		if len(contacts) > 0 {
+			if err := db.Create(&contacts).Error; err != nil {
+				return mapErr(err, "outreach contacts")
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteOutreach hides a record (kept for the audit trail).
+func (s *Store) DeleteOutreach(ctx context.Context, id int64, now time.Time) error {
+	res := s.conn(ctx).Model(&model.Outreach{}).Where("id = ? AND deleted_at IS NULL", id).Updates(map[string]any{"deleted_at": now, "updated_at": now})
+	if res.Error == nil && res.RowsAffected == 0 {
+		return model.NotFound("outreach")
+	}
+	return mapErr(res.Error, "outreach")
+}
+
+// OutreachPerMonth counts visible outreach per month since from, as "YYYY-MM" → n.
+func (s *Store) OutreachPerMonth(ctx context.Context, viewerOrgID int64, from time.Time) (map[string]int64, error) {
+	var dates []time.Time
+	// Dates are read and bucketed in Go so the query is the same on both dialects.
+	err := s.visibleOutreach(ctx, viewerOrgID).Where("outreach.date >= ?", from).Pluck("outreach.date", &dates).Error
+	if err != nil {
+		return nil, mapErr(err, "outreach")
+	}
+	out := map[string]int64{}
+	for _, d := range dates {
+		out[d.UTC().Format("2006-01")]++
+	}
+	return out, nil
+}
+
+// CountOutreachByMonth is the grouped version of OutreachPerMonth for large logs.
+func (s *Store) CountOutreachByMonth(ctx context.Context, viewerOrgID int64, from time.Time) (map[string]int64, error) {
+	expr := "to_char(outreach.date, 'YYYY-MM')"
+	if s.dialect == SQLite {
+		expr = "substr(outreach.date, 1, 7)"
+	}
+	var rows []struct {
+		Month string
+		N     int64
+	}
+	err := s.visibleOutreach(ctx, viewerOrgID).Select(expr+" AS month, count(*) AS n").Where("outreach.date >= ?", from).
+		Group("month").Scan(&rows).Error
+	if err != nil {
+		return nil, mapErr(err, "outreach")
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Month] = r.N
+	}
+	return out, nil
+}
+
+// CountriesWithOutreachSince lists countries with visible outreach on or after since.
+func (s *Store) CountriesWithOutreachSince(ctx context.Context, viewerOrgID int64, since time.Time) (map[string]bool, error) {
+	var isos []string
+	err := s.visibleOutreach(ctx, viewerOrgID).Where("outreach.date >= ? AND outreach.country_iso3 IS NOT NULL", since).
+		Distinct("outreach.country_iso3").Pluck("outreach.country_iso3", &isos).Error
+	out := map[string]bool{}
+	for _, i := range isos {
+		out[i] = true
+	}
+	return out, mapErr(err, "outreach")
+}
