@@ -82,6 +82,8 @@ func (s *Server) securityHeaders(c *gin.Context) {
 var uploadRoutes = map[string]bool{
 	"/ratifications/import":            true,
 	"/api/v1/instruments/:code/import": true,
+	"/api/v1/contacts/import":          true,
+	"/contacts/import":                 true,
 }
 
 func (s *Server) limitBody(c *gin.Context) {

@@ -45,7 +45,7 @@ func New(svc *service.Service, opts Options) (http.Handler, error) {
 		opts.BodyLimit = 1 << 20
 	}
 	if opts.UploadLimit <= 0 {
-		opts.UploadLimit = 4 << 20
+		opts.UploadLimit = 64 << 20
 	}
 	as, err := loadAssets()
 	if err != nil {
@@ -82,6 +82,7 @@ func (s *Server) routes(r *gin.Engine) {
 	r.GET("/static/:hash/*path", s.static)
 	r.GET("/favicon.ico", s.favicon)
 
+	r.GET("/followups.ics", s.followupsICS)
 	r.GET("/login", s.loginPage)
 	r.POST("/login", s.loginSubmit)
 	r.POST("/logout", s.logoutSubmit)
@@ -148,4 +149,34 @@ func (s *Server) routes(r *gin.Engine) {
 	authed.PATCH("/countries/:iso3", s.apiPatchCountry)
 	authed.PUT("/countries/:iso3/ratifications/:code", s.apiPutRatification)
 	authed.GET("/countries/:iso3/ratifications/:code/events", s.apiRatificationEvents)
+	authed.GET("/institutions", s.apiListInstitutions)
+	authed.POST("/institutions", s.apiCreateInstitution)
+	authed.GET("/institutions/:id", s.apiGetInstitution)
+	authed.PUT("/institutions/:id", s.apiUpdateInstitution)
+	authed.GET("/contacts", s.apiListContacts)
+	authed.POST("/contacts", s.apiCreateContact)
+	authed.GET("/contacts.csv", s.contactsCSV)
+	authed.POST("/contacts/import", s.apiImportContacts)
+	authed.POST("/contacts/merge", s.apiMergeContacts)
+	authed.POST("/contacts/tags", s.apiBulkTag)
+	authed.GET("/contacts/:id", s.apiGetContact)
+	authed.PUT("/contacts/:id", s.apiUpdateContact)
+	authed.DELETE("/contacts/:id", s.apiDeleteContact)
+	authed.GET("/contacts/:id/duplicates", s.apiContactDuplicates)
+	authed.GET("/contacts/:id/export", s.apiContactExport)
+	authed.POST("/contacts/:id/erase", s.apiContactErase)
+	authed.GET("/contacts/:id/positions", s.apiListPositions)
+	authed.POST("/contacts/:id/positions", s.apiAddPosition)
+	authed.PUT("/contacts/:id/positions/:pid", s.apiUpdatePosition)
+	authed.GET("/outreach", s.apiListOutreach)
+	authed.POST("/outreach", s.apiCreateOutreach)
+	authed.GET("/outreach.csv", s.outreachCSV)
+	authed.GET("/outreach/:id", s.apiGetOutreach)
+	authed.PUT("/outreach/:id", s.apiUpdateOutreach)
+	authed.DELETE("/outreach/:id", s.apiDeleteOutreach)
+	authed.GET("/followups", s.apiListFollowups)
+	authed.POST("/followups", s.apiCreateFollowup)
+	authed.GET("/followups/:id", s.apiGetFollowup)
+	authed.PUT("/followups/:id", s.apiUpdateFollowup)
+	authed.POST("/followups/:id/close", s.apiCloseFollowup)
 }

@@ -194,7 +194,13 @@ func matchesCountry(row CountryRow, f CountryFilter, q string) bool {
 }
 
 func sortCountries(rows []CountryRow, key string, desc bool) {
-	cmpName := func(a, b CountryRow) int { return strings.Compare(foldText(a.Country.Name), foldText(b.Country.Name)) }
+	// Fold each name once: folding in the comparison ran it O(n log n) times
+	// and was about a quarter of the countries page's CPU.
+	folded := make(map[string]string, len(rows))
+	for _, r := range rows {
+		folded[r.Country.ISO3] = foldText(r.Country.Name)
+	}
+	cmpName := func(a, b CountryRow) int { return strings.Compare(folded[a.Country.ISO3], folded[b.Country.ISO3]) }
 	var cmp func(a, b CountryRow) int
 	switch key {
 	case "", "name":

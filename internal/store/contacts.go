@@ -316,3 +316,95 @@ func (s *Store) ContactFacets(ctx context.Context) (parties, tags []string, err 
 	err = s.conn(ctx).Model(&model.ContactTag{}).Distinct("tag").Order("tag").Limit(500).Pluck("tag", &tags).Error
 	return parties, tags, mapErr(err, "contact tags")
 }
+
+// NameKey identifies a contact by folded sort name and country.
+type NameKey struct {
+	SortName string
+	Country  *string
+}
+
+// ContactsByNames finds live contacts by many name keys at once; the map key
+// is "sortname|ISO3" ("sortname|" without a country).
+func (s *Store) ContactsByNames(ctx context.Context, keys []NameKey) (map[string]*model.Contact, error) {
+	out := map[string]*model.Contact{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	names := make([]string, 0, len(keys))
+	for _, k := range keys {
+		names = append(names, k.SortName)
+	}
+	var found []model.Contact
+	if err := s.conn(ctx).Where("deleted_at IS NULL AND erased_at IS NULL AND sort_name IN ?", names).Find(&found).Error; err != nil {
+		return nil, mapErr(err, "contacts")
+	}
+	for i := range found {
+		c := &found[i]
+		country := ""
+		if c.CountryISO3 != nil {
+			country = *c.CountryISO3
+		}
+		k := c.SortName + "|" + country
+		if _, ok := out[k]; !ok {
+			out[k] = c
+		}
+	}
+	return out, nil
+}
+
+// CreateContacts inserts many new contacts with their emails, phones and
+// tags in a few statements; the contacts get their ids.
+func (s *Store) CreateContacts(ctx context.Context, cs []model.Contact) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		kids := make([]struct {
+			e []model.ContactEmail
+			p []model.ContactPhone
+			t []model.ContactTag
+		}, len(cs))
+		for i := range cs {
+			kids[i].e, kids[i].p, kids[i].t = cs[i].Emails, cs[i].Phones, cs[i].Tags
+			cs[i].Emails, cs[i].Phones, cs[i].Tags = nil, nil, nil
+		}
+		if err := db.Omit("Country", "OwnerOrganisation", "Positions", "Emails", "Phones", "Tags").CreateInBatches(cs, 500).Error; err != nil {
+			return mapErr(err, "contacts")
+		}
+		var emails []model.ContactEmail
+		var phones []model.ContactPhone
+		var tags []model.ContactTag
+		for i := range cs {
+			for j, e := range kids[i].e {
+				e.ContactID, e.Position, e.ID = cs[i].ID, j, 0
+				emails = append(emails, e)
+			}
+			for j, p := range kids[i].p {
+				p.ContactID, p.Position, p.ID = cs[i].ID, j, 0
+				phones = append(phones, p)
+			}
+			for _, t := range kids[i].t {
+				t.ContactID = cs[i].ID
+				tags = append(tags, t)
+			}
+			cs[i].Emails, cs[i].Phones, cs[i].Tags = kids[i].e, kids[i].p, kids[i].t
+		}
+		if len(emails) > 0 {
+			if err := db.CreateInBatches(emails, 1000).Error; err != nil {
+				return mapErr(err, "contact emails")
+			}
+		}
+		if len(phones) > 0 {
+			if err := db.CreateInBatches(phones, 1000).Error; err != nil {
+				return mapErr(err, "contact phones")
+			}
+		}
+		if len(tags) > 0 {
+			if err := db.CreateInBatches(tags, 1000).Error; err != nil {
+				return mapErr(err, "contact tags")
+			}
+		}
+		return nil
+	})
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"ratify/internal/model"
@@ -80,4 +81,50 @@ func (s *Store) ContactPositions(ctx context.Context, contactID int64) ([]model.
 	err := s.conn(ctx).Preload("Institution").Where("contact_id = ?", contactID).
 		Order("end_date IS NOT NULL, end_date DESC, start_date DESC, id").Find(&out).Error
 	return out, mapErr(err, "positions")
+}
+
+// FindInstitution finds an institution by country and name, ignoring case.
+func (s *Store) FindInstitution(ctx context.Context, iso3, name string) (int64, error) {
+	var ids []int64
+	err := s.conn(ctx).Model(&model.Institution{}).Where("country_iso3 = ? AND lower(name) = ?", iso3, strings.ToLower(name)).
+		Order("id").Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return 0, mapErr(err, "institution")
+	}
+	if len(ids) == 0 {
+		return 0, model.NotFound("institution")
+	}
+	return ids[0], nil
+}
+
+// AddPositionsIfMissing adds posts, skipping a contact's existing post with
+// the same institution and title.
+func (s *Store) AddPositionsIfMissing(ctx context.Context, ps []model.Position) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ContactID
+	}
+	var have []model.Position
+	if err := s.conn(ctx).Where("contact_id IN ?", ids).Find(&have).Error; err != nil {
+		return mapErr(err, "positions")
+	}
+	seen := map[string]bool{}
+	for _, p := range have {
+		seen[fmt.Sprint(p.ContactID, "|", p.InstitutionID, "|", strings.ToLower(p.Title))] = true
+	}
+	var add []model.Position
+	for _, p := range ps {
+		k := fmt.Sprint(p.ContactID, "|", p.InstitutionID, "|", strings.ToLower(p.Title))
+		if !seen[k] {
+			seen[k] = true
+			add = append(add, p)
+		}
+	}
+	if len(add) == 0 {
+		return nil
+	}
+	return mapErr(s.conn(ctx).Omit("Institution").CreateInBatches(add, 1000).Error, "positions")
 }
