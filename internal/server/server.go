@@ -121,6 +121,8 @@ func (s *Server) routes(r *gin.Engine) {
 	in.POST("/admin/stages/:id/delete", s.stageDelete)
 	in.GET("/admin/instruments", s.instrumentsPage)
 	in.POST("/admin/instruments", s.instrumentCreate)
+	s.contactPages(in)
+	s.outreachPages(in)
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)
