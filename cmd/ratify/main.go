@@ -25,6 +25,10 @@ Usage:
   ratify user set-password --email E    set a password (read from stdin, or generated)
   ratify ratifications import FILE --instrument CODE --user EMAIL [--apply] [--source TEXT]
                                         compare an official list with Ratify; --apply records the differences
+  ratify contacts import FILE --user EMAIL [--dry-run] [--update]
+                                        import contacts from CSV (streamed; all or nothing)
+  ratify demo [--contacts N] [--outreach M] [--followups K] [--seed S]
+                                        add fictional demo data (large sets for benchmarks)
   ratify healthcheck                    exit 0 when the local server is ready (for containers)
   ratify version                        print the version
 
@@ -73,6 +77,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrate(ctx, args[1:], getenv, stdout)
 	case "user":
 		return cmdUser(ctx, args[1:], getenv, stdin, stdout)
+	case "contacts":
+		return cmdContacts(ctx, args[1:], getenv, stdout)
+	case "demo":
+		return cmdDemo(ctx, args[1:], getenv, stdout)
 	case "ratifications":
 		return cmdRatifications(ctx, args[1:], getenv, stdout)
 	case "healthcheck":

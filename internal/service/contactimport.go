@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -288,14 +289,15 @@ func parseImportRow(rec []string, line int, mapping map[string]int, countryByKey
 			row.institution = get("chamber")
 		}
 	}
-	if bad {
-		return row, false
-	}
+	// Validate even a row with problems already, so every reason is listed at once.
 	if err := c.Validate(now); err != nil {
 		e, _ := model.AsError(err)
-		for f, m := range e.Fields {
-			addErr(line, f, m)
+		for _, f := range sortedKeys(e.Fields) {
+			addErr(line, f, e.Fields[f])
 		}
+		return row, false
+	}
+	if bad {
 		return row, false
 	}
 	if len(row.position) > 200 || len(row.institution) > 300 {
@@ -308,6 +310,15 @@ func parseImportRow(rec []string, line int, mapping map[string]int, countryByKey
 	}
 	row.contact = c
 	return row, true
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func splitMulti(s string) []string {

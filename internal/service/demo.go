@@ -38,8 +38,21 @@ var DemoAccounts = []DemoAccount{
 }
 
 // SeedDemo loads the fictional demo data set. It is idempotent: records that
-// exist (by short name or email) are left as they are.
+// exist (by short name or email) are left as they are, and contacts, outreach
+// and follow-ups are generated only when there are no contacts yet.
 func (s *Service) SeedDemo(ctx context.Context) error {
+	if err := s.SeedDemoBase(ctx); err != nil {
+		return err
+	}
+	n, err := s.store.CountContacts(ctx)
+	if err != nil || n > 0 {
+		return err // contacts exist: the demo set was loaded before, or real data is there
+	}
+	return s.GenerateDemo(ctx, DefaultDemoSize)
+}
+
+// SeedDemoBase loads the demo organisations, accounts and campaign picture.
+func (s *Service) SeedDemoBase(ctx context.Context) error {
 	orgIDs := map[string]int64{}
 	for _, o := range demoOrgs {
 		got, err := s.store.OrganisationByShortName(ctx, o.ShortName)

@@ -220,3 +220,84 @@ func (s *Store) CountriesWithOutreachSince(ctx context.Context, viewerOrgID int6
 	}
 	return out, mapErr(err, "outreach")
 }
+
+// CreateOutreachBatch inserts many records with their links in a few
+// statements (demo data and benchmarks).
+func (s *Store) CreateOutreachBatch(ctx context.Context, os []model.Outreach) error {
+	if len(os) == 0 {
+		return nil
+	}
+	return s.WithTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		insts := make([][]model.OutreachInstrument, len(os))
+		contacts := make([][]model.OutreachContact, len(os))
+		for i := range os {
+			insts[i], contacts[i] = os[i].Instruments, os[i].Contacts
+			os[i].Instruments, os[i].Contacts = nil, nil
+		}
+		if err := db.Omit("Organisation", "User", "Country").CreateInBatches(os, 500).Error; err != nil {
+			return mapErr(err, "outreach")
+		}
+		var li []model.OutreachInstrument
+		var lc []model.OutreachContact
+		for i := range os {
+			for _, x := range insts[i] {
+				x.OutreachID = os[i].ID
+				li = append(li, x)
+			}
+			for _, x := range contacts[i] {
+				x.OutreachID, x.Contact = os[i].ID, nil
+				lc = append(lc, x)
+			}
+			os[i].Instruments, os[i].Contacts = insts[i], contacts[i]
+		}
+		if len(li) > 0 {
+			if err := db.CreateInBatches(li, 1000).Error; err != nil {
+				return mapErr(err, "outreach instruments")
+			}
+		}
+		if len(lc) > 0 {
+			if err := db.CreateInBatches(lc, 1000).Error; err != nil {
+				return mapErr(err, "outreach contacts")
+			}
+		}
+		return nil
+	})
+}
+
+// CreateFollowupBatch inserts many follow-ups (demo data).
+func (s *Store) CreateFollowupBatch(ctx context.Context, fs []model.Followup) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	return mapErr(s.conn(ctx).Omit("Assignee", "AssignedBy", "Country", "Contact").CreateInBatches(fs, 500).Error, "follow-ups")
+}
+
+// CountContacts counts live contacts.
+func (s *Store) CountContacts(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.conn(ctx).Model(&model.Contact{}).Where("deleted_at IS NULL AND erased_at IS NULL").Count(&n).Error
+	return n, mapErr(err, "contacts")
+}
+
+// CountryInstitutions returns every institution of every country, by country.
+func (s *Store) AllInstitutions(ctx context.Context) ([]model.Institution, error) {
+	var out []model.Institution
+	return out, mapErr(s.conn(ctx).Order("id").Find(&out).Error, "institutions")
+}
+
+// ContactIDsByCountry returns live contact ids grouped by country (demo data).
+func (s *Store) ContactIDsByCountry(ctx context.Context) (map[string][]int64, error) {
+	var rows []struct {
+		ID          int64
+		CountryISO3 *string
+	}
+	err := s.conn(ctx).Model(&model.Contact{}).Select("id, country_iso3").Where("deleted_at IS NULL AND erased_at IS NULL").Scan(&rows).Error
+	out := map[string][]int64{}
+	for _, r := range rows {
+		if r.CountryISO3 != nil {
+			out[*r.CountryISO3] = append(out[*r.CountryISO3], r.ID)
+		}
+	}
+	return out, mapErr(err, "contacts")
+}
