@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -28,6 +29,12 @@ type Config struct {
 	LogLevel          string        // RATIFY_LOG_LEVEL
 	TrustedProxies    []string      // RATIFY_TRUSTED_PROXIES
 	SessionTTL        time.Duration // RATIFY_SESSION_TTL
+	SMTPURL           string        // RATIFY_SMTP_URL
+	MailFrom          string        // RATIFY_MAIL_FROM
+	SMTPConnections   int           // RATIFY_SMTP_CONNECTIONS
+	SMTPRate          float64       // RATIFY_SMTP_RATE
+	SendLease         time.Duration // RATIFY_SEND_LEASE
+	SendRetry         time.Duration // RATIFY_SEND_RETRY
 }
 
 // Defaults are the values used when a variable is unset.
@@ -40,6 +47,9 @@ func Defaults() Config {
 		LogFormat:         "text",
 		LogLevel:          "info",
 		SessionTTL:        12 * time.Hour,
+		SMTPConnections:   4,
+		SendLease:         2 * time.Minute,
+		SendRetry:         time.Minute,
 	}
 }
 
@@ -83,6 +93,34 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("RATIFY_SESSION_TTL: %q is not a duration such as 12h", v))
 		} else {
 			c.SessionTTL = d // on error keep the default, so Validate does not report it twice
+		}
+	}
+	str("RATIFY_SMTP_URL", &c.SMTPURL)
+	str("RATIFY_MAIL_FROM", &c.MailFrom)
+	if v := strings.TrimSpace(getenv("RATIFY_SMTP_CONNECTIONS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RATIFY_SMTP_CONNECTIONS: %q is not a whole number", v))
+		} else {
+			c.SMTPConnections = n
+		}
+	}
+	if v := strings.TrimSpace(getenv("RATIFY_SMTP_RATE")); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("RATIFY_SMTP_RATE: %q is not a number of messages per second", v))
+		} else {
+			c.SMTPRate = f
+		}
+	}
+	for name, dst := range map[string]*time.Duration{"RATIFY_SEND_LEASE": &c.SendLease, "RATIFY_SEND_RETRY": &c.SendRetry} {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration such as 2m", name, v))
+			} else {
+				*dst = d
+			}
 		}
 	}
 	if err := errors.Join(append(errs, c.Validate())...); err != nil {
@@ -141,6 +179,26 @@ func (c Config) Validate() error {
 	}
 	if c.SessionTTL < 5*time.Minute || c.SessionTTL > 30*24*time.Hour {
 		bad("RATIFY_SESSION_TTL", "%s must be between 5m and 720h", c.SessionTTL)
+	}
+	if c.SMTPURL != "" && !strings.HasPrefix(c.SMTPURL, "smtp://") && !strings.HasPrefix(c.SMTPURL, "smtps://") {
+		bad("RATIFY_SMTP_URL", "must be smtp://user:password@host:587 (STARTTLS), smtps://… (TLS) or smtp://host:1025?tls=none (local test server)")
+	}
+	if c.MailFrom != "" {
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			bad("RATIFY_MAIL_FROM", "%q is not an address such as \"Coalition <campaigns@example.org>\"", c.MailFrom)
+		}
+	}
+	if c.SMTPConnections < 1 || c.SMTPConnections > 50 {
+		bad("RATIFY_SMTP_CONNECTIONS", "%d must be from 1 to 50", c.SMTPConnections)
+	}
+	if c.SMTPRate < 0 || c.SMTPRate > 100000 {
+		bad("RATIFY_SMTP_RATE", "%g must be from 0 (unlimited) to 100000 messages per second", c.SMTPRate)
+	}
+	if c.SendLease < 5*time.Second || c.SendLease > time.Hour {
+		bad("RATIFY_SEND_LEASE", "%s must be between 5s and 1h", c.SendLease)
+	}
+	if c.SendRetry < time.Second || c.SendRetry > 24*time.Hour {
+		bad("RATIFY_SEND_RETRY", "%s must be between 1s and 24h", c.SendRetry)
 	}
 	return errors.Join(errs...)
 }

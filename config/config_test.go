@@ -27,6 +27,9 @@ func TestDefaults(t *testing.T) {
 		LogFormat:         "text",
 		LogLevel:          "info",
 		SessionTTL:        12 * time.Hour,
+		SMTPConnections:   4,
+		SendLease:         2 * time.Minute,
+		SendRetry:         time.Minute,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -58,6 +61,12 @@ func TestLoadEveryVariable(t *testing.T) {
 		"RATIFY_LOG_LEVEL":          "debug",
 		"RATIFY_TRUSTED_PROXIES":    "10.0.0.0/8, 192.168.1.1,,::1",
 		"RATIFY_SESSION_TTL":        "90m",
+		"RATIFY_SMTP_URL":           "smtps://u:p@smtp.example.org",
+		"RATIFY_MAIL_FROM":          "Coalition <campaigns@example.org>",
+		"RATIFY_SMTP_CONNECTIONS":   "8",
+		"RATIFY_SMTP_RATE":          "250",
+		"RATIFY_SEND_LEASE":         "30s",
+		"RATIFY_SEND_RETRY":         "10s",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -76,6 +85,12 @@ func TestLoadEveryVariable(t *testing.T) {
 		LogLevel:          "debug",
 		TrustedProxies:    []string{"10.0.0.0/8", "192.168.1.1", "::1"},
 		SessionTTL:        90 * time.Minute,
+		SMTPURL:           "smtps://u:p@smtp.example.org",
+		MailFrom:          "Coalition <campaigns@example.org>",
+		SMTPConnections:   8,
+		SMTPRate:          250,
+		SendLease:         30 * time.Second,
+		SendRetry:         10 * time.Second,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("Load:\n got %+v\nwant %+v", c, want)

@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	netmail "net/mail"
+	"path/filepath"
 	"runtime"
 
 	"ratify/config"
 	"ratify/internal/auth"
+	"ratify/internal/mail"
 	"ratify/internal/service"
 	"ratify/internal/store"
 )
@@ -19,6 +22,7 @@ type app struct {
 	log   *slog.Logger
 	store *store.Store
 	svc   *service.Service
+	mail  service.MailDeps
 }
 
 func loadConfig(getenv func(string) string) (config.Config, error) {
@@ -61,8 +65,40 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	}
 	// Each argon2id hash takes 64 MiB: allow one per core, the rest queue.
 	hasher := auth.NewHasher(max(runtime.NumCPU(), 2))
-	svc := service.New(service.Deps{Store: st, Hasher: hasher, Tokens: tokens, Log: log})
-	return &app{cfg: cfg, log: log, store: st, svc: svc}, nil
+	md, err := mailDeps(cfg, secret)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc := service.New(service.Deps{Store: st, Hasher: hasher, Tokens: tokens, Log: log, Mail: md})
+	return &app{cfg: cfg, log: log, store: st, svc: svc, mail: md}, nil
+}
+
+// mailDeps picks the transport: SMTP when RATIFY_SMTP_URL is set, else the
+// outbox folder in the data directory.
+func mailDeps(cfg config.Config, secret []byte) (service.MailDeps, error) {
+	md := service.MailDeps{PublicURL: cfg.PublicURL(), Unsubscribe: auth.NewUnsubscribe(secret)}
+	from := cfg.MailFrom
+	if cfg.SMTPURL == "" {
+		md.Transport, md.Outbox = &mail.Outbox{Dir: filepath.Join(cfg.DataDir, "outbox")}, true
+		if from == "" {
+			from = "Ratify <noreply@ratify.localhost>"
+		}
+	} else {
+		t, err := mail.ParseSMTPURL(cfg.SMTPURL)
+		if err != nil {
+			return md, &exitError{code: 1, err: fmt.Errorf("configuration:\nRATIFY_SMTP_URL: %w", err)}
+		}
+		md.Transport = t
+	}
+	if from != "" {
+		a, err := netmail.ParseAddress(from)
+		if err != nil {
+			return md, &exitError{code: 1, err: fmt.Errorf("configuration:\nRATIFY_MAIL_FROM: %w", err)}
+		}
+		md.FromName, md.FromAddr = a.Name, a.Address
+	}
+	return md, nil
 }
 
 func (a *app) Close() { _ = a.store.Close() }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"ratify/internal/sender"
 	"ratify/internal/server"
 	"ratify/internal/service"
 )
@@ -78,6 +79,25 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stdout)
 	}
 
+	// The delivery engine and the digest clock run beside the web server and
+	// stop with it; the queue is in the database, so nothing is lost.
+	workCtx, stopWork := context.WithCancel(ctx)
+	defer stopWork()
+	engine := sender.New(a.store, sender.Options{Transport: a.mail.Transport, FromName: a.mail.FromName, FromAddr: a.mail.FromAddr,
+		PublicURL: a.mail.PublicURL, Unsubscribe: a.mail.Unsubscribe, Connections: cfg.SMTPConnections, Rate: cfg.SMTPRate,
+		Lease: cfg.SendLease, RetryBase: cfg.SendRetry, Log: log})
+	workers := make(chan struct{})
+	go func() {
+		defer close(workers)
+		digests := make(chan struct{})
+		go func() { defer close(digests); a.digestLoop(workCtx) }()
+		engine.Run(workCtx)
+		<-digests
+	}()
+	if a.mail.Outbox {
+		log.Info("no RATIFY_SMTP_URL: emails are written to the outbox folder", "folder", a.mail.Transport.String())
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -94,8 +114,33 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	stopWork()
+	select {
+	case <-workers:
+	case <-sctx.Done():
+		log.Warn("the mail engine did not stop in time; unrecorded batches will be retried after their lease")
+	}
 	log.Info("stopped")
 	return nil
+}
+
+// digestLoop sends the daily follow-up digests; every minute it checks who
+// is due at this hour.
+func (a *app) digestLoop(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.svc.SendDigests(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("follow-up digests", "err", err)
+		} else if n > 0 {
+			a.log.Info("follow-up digests sent", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // prepareSchema applies pending migrations when allowed, and refuses to serve

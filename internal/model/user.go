@@ -25,7 +25,10 @@ type User struct {
 	LockedUntil    *time.Time `gorm:"column:locked_until"`
 	LastLoginAt    *time.Time `gorm:"column:last_login_at"`
 	// CalendarToken is the secret in the user's follow-up calendar feed URL.
-	CalendarToken string    `gorm:"column:calendar_token"`
+	CalendarToken string `gorm:"column:calendar_token"`
+	// DigestEnabled and DigestHour (0-23, UTC) steer the daily follow-up email.
+	DigestEnabled bool      `gorm:"column:digest_enabled"`
+	DigestHour    int       `gorm:"column:digest_hour"`
 	CreatedAt     time.Time `gorm:"not null"`
 	UpdatedAt     time.Time `gorm:"not null"`
 }

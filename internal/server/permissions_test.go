@@ -228,7 +228,9 @@ func TestPermissionsAnonymous(t *testing.T) {
 		public := map[string]bool{"POST /api/v1/auth/login": true, "GET /healthz": true, "GET /readyz": true,
 			"GET /login": true, "POST /login": true, "GET /static/:hash/*path": true, "GET /favicon.ico": true,
 			// The calendar feed's secret token is its credential; without it the answer is 404.
-			"GET /followups.ics": true}
+			"GET /followups.ics": true,
+			// One-click unsubscribe (RFC 8058): the signed token is the credential.
+			"GET /u/:token": true, "POST /u/:token": true}
 		param := regexp.MustCompile(`[:*][a-z0-9_]+`)
 		for _, r := range engine.Routes() {
 			if public[r.Method+" "+r.Path] {

@@ -103,6 +103,9 @@ type view struct {
 	Path    string
 	Version string
 	Data    any
+	// Outbox is set when mail goes to files, not a server; every page says so.
+	Outbox      bool
+	OutboxWhere string
 }
 
 // User is the signed-in user or nil.
@@ -118,6 +121,7 @@ func (s *Server) render(c *gin.Context, status int, page, title string, data any
 		return
 	}
 	v := view{Title: title, Actor: actor(c), Path: c.Request.URL.Path, Version: s.opts.Version, Data: data, Flash: s.takeFlash(c)}
+	v.Outbox, v.OutboxWhere = s.svc.MailBanner()
 	var buf bytes.Buffer
 	name := "base"
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Target") != "" && t.Lookup("fragment") != nil {

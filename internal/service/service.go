@@ -10,6 +10,7 @@ import (
 
 	"ratify/internal/auth"
 	"ratify/internal/model"
+	"ratify/internal/sender"
 	"ratify/internal/store"
 )
 
@@ -21,6 +22,17 @@ type Service struct {
 	log    *slog.Logger
 	now    func() time.Time
 	logins *loginLimiter
+	mail   MailDeps
+}
+
+// MailDeps are what campaigns, test sends, unsubscribes and digests need.
+type MailDeps struct {
+	Transport          sender.Transport
+	FromName, FromAddr string
+	PublicURL          string
+	Unsubscribe        *auth.Unsubscribe
+	// Outbox is true when messages go to files, not to a mail server.
+	Outbox bool
 }
 
 // Deps are what a Service needs.
@@ -30,7 +42,8 @@ type Deps struct {
 	Tokens *auth.Tokens
 	Log    *slog.Logger
 	// Now defaults to time.Now; tests move the clock.
-	Now func() time.Time
+	Now  func() time.Time
+	Mail MailDeps
 }
 
 // New builds a Service.
@@ -42,7 +55,7 @@ func New(d Deps) *Service {
 		d.Log = slog.Default()
 	}
 	return &Service{store: d.Store, hasher: d.Hasher, tokens: d.Tokens, log: d.Log, now: d.Now,
-		logins: newLoginLimiter(ipFailureLimit, failureWindow)}
+		logins: newLoginLimiter(ipFailureLimit, failureWindow), mail: d.Mail}
 }
 
 // Actor is who is acting and from where; every use case takes one.

@@ -48,7 +48,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, in NewUser) (*model.U
 func (s *Service) createUser(ctx context.Context, a Actor, in NewUser) (*model.User, string, error) {
 	now := s.now().UTC()
 	u := &model.User{Email: in.Email, Name: in.Name, Role: in.Role, OrganisationID: in.OrganisationID,
-		Active: true, TokenVersion: 1, CreatedAt: now, UpdatedAt: now}
+		Active: true, TokenVersion: 1, DigestEnabled: true, DigestHour: 7, CreatedAt: now, UpdatedAt: now}
 	fe := model.FieldErrors{}
 	u.ValidateProfile(fe)
 	pw := in.Password

@@ -1,0 +1,326 @@
+package sender
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"ratify/internal/mail"
+	"ratify/internal/merge"
+	"ratify/internal/model"
+	"ratify/internal/store"
+)
+
+// run is one campaign's prepared state, shared by its connections.
+type run struct {
+	e         *Engine
+	c         *model.Campaign
+	templates map[string]*merge.Template
+	subjects  map[string]string
+	sender    merge.Sender
+	fromName  string
+	fromAddr  string
+	replyTo   string
+	countries map[string]string
+	rats      map[string]map[string]*model.Ratification
+	codes     []string
+	limit     *limiter
+}
+
+func (e *Engine) prepare(ctx context.Context, id int64) (*run, error) {
+	c, err := e.store.GetCampaign(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{e: e, c: c, templates: map[string]*merge.Template{}, countries: map[string]string{},
+		rats: map[string]map[string]*model.Ratification{}, fromName: e.opts.FromName, fromAddr: e.opts.FromAddr}
+	insts, err := e.store.ListInstruments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range insts {
+		r.codes = append(r.codes, in.Code)
+	}
+	if c.Template == nil {
+		return nil, fmt.Errorf("campaign %d has no template", id)
+	}
+	for _, v := range c.Template.Variants {
+		t, errs := merge.Parse(v.Subject, v.HTML, v.Text, r.codes)
+		if errs != nil {
+			return nil, fmt.Errorf("template variant %s: %v", v.Language, errs)
+		}
+		r.templates[v.Language] = t
+	}
+	if c.Sender != nil {
+		r.fromName, r.fromAddr, r.replyTo = c.Sender.Name, c.Sender.Email, c.Sender.ReplyTo
+	}
+	r.sender = merge.Sender{Name: r.fromName}
+	if org, err := e.store.GetOrganisation(ctx, c.OrganisationID); err == nil {
+		r.sender.Organisation = org.Name
+	}
+	countries, err := e.store.ListCountries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, ct := range countries {
+		r.countries[ct.ISO3] = ct.Name
+	}
+	all, err := e.store.AllRatifications(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range all {
+		x := &all[i]
+		if r.rats[x.CountryISO3] == nil {
+			r.rats[x.CountryISO3] = map[string]*model.Ratification{}
+		}
+		r.rats[x.CountryISO3][x.InstrumentCode] = x
+	}
+	rate := e.opts.Rate
+	if c.RatePerSecond > 0 {
+		rate = float64(c.RatePerSecond)
+	}
+	r.limit = newLimiter(rate)
+	return r, nil
+}
+
+// runCampaign sends one campaign over its connections until it is done,
+// paused, cancelled, or ctx ends.
+func (e *Engine) runCampaign(ctx context.Context, id int64) error {
+	r, err := e.prepare(ctx, id)
+	if err != nil {
+		return err
+	}
+	conns := e.opts.Connections
+	if r.c.Connections > 0 {
+		conns = r.c.Connections
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, conns)
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = r.worker(ctx)
+		}(i)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return r.finish(ctx)
+}
+
+// finish marks the campaign done when no row is left to send.
+func (r *run) finish(ctx context.Context) error {
+	n, _, err := r.e.store.PendingRecipients(ctx, r.c.ID)
+	if err != nil || n > 0 {
+		return err
+	}
+	_, err = r.e.store.SetCampaignStatus(ctx, r.c.ID, []model.CampaignStatus{model.CampaignSending}, model.CampaignDone, r.e.opts.Now().UTC())
+	return err
+}
+
+// worker owns one connection and sends batch after batch.
+func (r *run) worker(ctx context.Context) error {
+	e := r.e
+	var conn mail.Conn
+	defer func() {
+		if conn != nil {
+			_ = conn.Close()
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil
+		}
+		st, err := e.store.CampaignStatus(ctx, r.c.ID)
+		if err != nil {
+			return err
+		}
+		if st != model.CampaignSending {
+			return nil // paused or cancelled: stop between batches
+		}
+		now := e.opts.Now().UTC()
+		lease := now.Add(e.opts.Lease)
+		rows, err := e.store.ClaimRecipients(ctx, r.c.ID, e.opts.BatchSize, now, lease)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			n, next, err := e.store.PendingRecipients(ctx, r.c.ID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return nil
+			}
+			wait := e.opts.Poll
+			if next != nil {
+				wait = min(max(next.Sub(now), 10*time.Millisecond), e.opts.Poll)
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(wait):
+			}
+			continue
+		}
+		if conn == nil {
+			c, err := e.opts.Transport.Open(ctx)
+			if err != nil {
+				// The server is unreachable: give the rows back for a later try.
+				e.opts.Log.Warn("mail connection failed", "campaign", r.c.ID, "err", err)
+				if rerr := r.record(ctx, rows, retryAll(rows, "connection failed: "+err.Error()), lease, nil); rerr != nil {
+					return rerr
+				}
+				continue
+			}
+			conn = c
+		}
+		results, broken, contacts := r.sendBatch(ctx, conn, rows)
+		if broken {
+			_ = conn.Close()
+			conn = nil
+		}
+		// Record even when shutting down: the messages are out.
+		if err := r.record(context.WithoutCancel(ctx), rows, results, lease, contacts); err != nil {
+			return err
+		}
+	}
+}
+
+func retryAll(rows []model.CampaignRecipient, reply string) []mail.Result {
+	out := make([]mail.Result, len(rows))
+	for i := range out {
+		out[i] = mail.Result{Outcome: mail.Retry, Reply: reply}
+	}
+	return out
+}
+
+// sendBatch renders and sends the rows; broken reports a connection to drop.
+func (r *run) sendBatch(ctx context.Context, conn mail.Conn, rows []model.CampaignRecipient) ([]mail.Result, bool, map[int64]*model.Contact) {
+	results := make([]mail.Result, len(rows))
+	ids := make([]int64, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ContactID
+	}
+	contacts, err := r.e.store.ContactsForMerge(ctx, ids)
+	if err != nil {
+		return retryAll(rows, "load contacts: "+err.Error()), false, nil
+	}
+	var msgs []*mail.Message
+	var index []int
+	for i, row := range rows {
+		m, err := r.message(&row, contacts[row.ContactID])
+		if err != nil {
+			results[i] = mail.Result{Outcome: mail.Failed, Reply: err.Error()}
+			continue
+		}
+		msgs = append(msgs, m)
+		index = append(index, i)
+	}
+	if err := r.limit.wait(ctx, len(msgs)); err != nil {
+		for _, i := range index {
+			results[i] = mail.Result{Outcome: mail.Retry, Reply: "not attempted: stopping"}
+		}
+		return results, false, contacts
+	}
+	broken := false
+	for k, res := range conn.Send(ctx, msgs) {
+		results[index[k]] = res
+		if res.Outcome == mail.Ambiguous || (res.Outcome == mail.Retry && strings.HasPrefix(res.Reply, "not attempted")) {
+			broken = true
+		}
+	}
+	return results, broken, contacts
+}
+
+// message renders one row with the merge data of its contact.
+func (r *run) message(row *model.CampaignRecipient, c *model.Contact) (*mail.Message, error) {
+	if c == nil || c.Removed() {
+		return nil, errors.New("the contact was removed before sending")
+	}
+	if c.DoNotContact {
+		return nil, errors.New("the contact was marked do-not-contact before sending")
+	}
+	t := r.templates[row.Language]
+	if t == nil {
+		return nil, fmt.Errorf("the template has no %q variant any more", row.Language)
+	}
+	unsub := strings.TrimRight(r.e.opts.PublicURL, "/") + "/u/" + r.e.opts.Unsubscribe.Sign(row.ID, row.Email)
+	country := ""
+	var rats map[string]*model.Ratification
+	if c.CountryISO3 != nil {
+		country, rats = r.countries[*c.CountryISO3], r.rats[*c.CountryISO3]
+	}
+	out, err := t.Render(merge.NewData(c, country, rats, r.codes, r.sender, unsub))
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	return &mail.Message{FromName: r.fromName, FromAddr: r.fromAddr, ReplyTo: r.replyTo, ToName: c.FullName(), ToAddr: row.Email,
+		Subject: out.Subject, HTML: out.HTML, Text: out.Text, MessageID: row.MessageID, ListUnsubscribe: unsub}, nil
+}
+
+// record writes a batch's outcomes and, for each message sent, an outreach
+// record of type email on the contact's timeline, in one transaction.
+func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, results []mail.Result, lease time.Time, contacts map[int64]*model.Contact) error {
+	e := r.e
+	now := e.opts.Now().UTC()
+	out := make([]store.RecipientResult, len(rows))
+	for i, row := range rows {
+		res := results[i]
+		rr := store.RecipientResult{ID: row.ID, Reply: res.Reply}
+		switch res.Outcome {
+		case mail.Sent:
+			rr.State, rr.SentAt = model.RecipientSent, &now
+		case mail.Failed:
+			rr.State = model.RecipientFailed
+		case mail.Ambiguous, mail.Retry:
+			rr.Ambiguous = res.Outcome == mail.Ambiguous
+			if row.Attempts >= e.opts.MaxAttempts {
+				rr.State, rr.Reply = model.RecipientFailed, fmt.Sprintf("gave up after %d attempts: %s", row.Attempts, res.Reply)
+				break
+			}
+			rr.State = model.RecipientQueued
+			next := now.Add(e.opts.RetryBase << min(row.Attempts-1, 6))
+			rr.NextTry = &next
+		}
+		out[i] = rr
+	}
+	return e.store.WithTx(ctx, func(ctx context.Context) error {
+		done, err := e.store.RecordResults(ctx, out, lease)
+		if err != nil {
+			return err
+		}
+		recorded := make(map[int64]bool, len(done))
+		for _, id := range done {
+			recorded[id] = true
+		}
+		var os []model.Outreach
+		for i, row := range rows {
+			if out[i].State != model.RecipientSent || !recorded[row.ID] {
+				continue
+			}
+			o := r.outreach(row, now)
+			if c := contacts[row.ContactID]; c != nil {
+				o.CountryISO3 = c.CountryISO3
+			}
+			os = append(os, o)
+		}
+		return e.store.CreateOutreachBatch(ctx, os)
+	})
+}
+
+func (r *run) outreach(row model.CampaignRecipient, now time.Time) model.Outreach {
+	id := r.c.ID
+	o := model.Outreach{Type: model.OutreachEmail, Date: now.Truncate(24 * time.Hour),
+		Summary: fmt.Sprintf("Campaign email “%s” sent (%s)", r.c.Name, row.Language),
+		Outcome: model.OutcomeUnknown, Visibility: model.VisibleCoalition, OrganisationID: r.c.OrganisationID,
+		UserID: r.c.CreatedByID, CampaignID: &id, CreatedAt: now, UpdatedAt: now,
+		Contacts: []model.OutreachContact{{ContactID: row.ContactID}}}
+	return o
+}

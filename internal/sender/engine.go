@@ -1,0 +1,152 @@
+// Package sender is the campaign delivery engine. The campaign_recipients
+// table is the queue: senders lease batches of due rows, render and send
+// them over pooled connections, and record each outcome, so a crash loses
+// nothing and a resend after a crash carries the same Message-ID.
+package sender
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"ratify/internal/auth"
+	"ratify/internal/mail"
+	"ratify/internal/store"
+)
+
+// Transport opens connections: SMTP, the outbox folder, or a test server.
+type Transport interface {
+	Open(ctx context.Context) (mail.Conn, error)
+	String() string
+}
+
+// Options tune the engine; zero values take the defaults.
+type Options struct {
+	Transport Transport
+	// FromName and FromAddr are the installation's default sender.
+	FromName, FromAddr string
+	PublicURL          string
+	Unsubscribe        *auth.Unsubscribe
+	// Connections and Rate (messages per second, 0: unlimited) apply when a
+	// campaign sets none.
+	Connections int
+	Rate        float64
+	BatchSize   int
+	// Lease is how long a claimed batch belongs to this process; a crashed
+	// process's rows are claimed again after it.
+	Lease       time.Duration
+	Poll        time.Duration
+	RetryBase   time.Duration
+	MaxAttempts int
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+func (o *Options) defaults() {
+	if o.Connections <= 0 {
+		o.Connections = 4
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 50
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.Poll <= 0 {
+		o.Poll = time.Second
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = time.Minute
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 6
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Engine runs every sending campaign of the installation, and the digests.
+type Engine struct {
+	store *store.Store
+	opts  Options
+
+	mu      sync.Mutex
+	running map[int64]bool
+	wg      sync.WaitGroup
+}
+
+// New builds an engine.
+func New(st *store.Store, opts Options) *Engine {
+	opts.defaults()
+	return &Engine{store: st, opts: opts, running: map[int64]bool{}}
+}
+
+// Run polls for campaigns to send until ctx ends, then waits for the
+// batches in flight to be recorded.
+func (e *Engine) Run(ctx context.Context) {
+	t := time.NewTicker(e.opts.Poll)
+	defer t.Stop()
+	for {
+		e.tick(ctx)
+		select {
+		case <-ctx.Done():
+			e.wg.Wait()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (e *Engine) tick(ctx context.Context) {
+	ids, err := e.store.ActiveCampaignIDs(ctx, e.opts.Now().UTC())
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			e.opts.Log.Error("list sending campaigns", "err", err)
+		}
+		return
+	}
+	for _, id := range ids {
+		e.mu.Lock()
+		busy := e.running[id]
+		if !busy {
+			e.running[id] = true
+		}
+		e.mu.Unlock()
+		if busy {
+			continue
+		}
+		e.wg.Add(1)
+		go func(id int64) {
+			defer e.wg.Done()
+			defer func() {
+				e.mu.Lock()
+				delete(e.running, id)
+				e.mu.Unlock()
+			}()
+			if err := e.runCampaign(ctx, id); err != nil && !errors.Is(err, context.Canceled) {
+				e.opts.Log.Error("campaign run", "campaign", id, "err", err)
+			}
+		}(id)
+	}
+}
+
+// RunOnce sends every sending campaign until none has due rows left; tests
+// and the benchmark use it instead of the polling loop.
+func (e *Engine) RunOnce(ctx context.Context) error {
+	ids, err := e.store.ActiveCampaignIDs(ctx, e.opts.Now().UTC())
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := e.runCampaign(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
