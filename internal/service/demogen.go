@@ -50,6 +50,11 @@ var demoSummaries = []string{
 // (once), then contacts, outreach across the member organisations (about a
 // fifth private) and follow-ups (some overdue). Large sizes are for benchmarks.
 func (s *Service) GenerateDemo(ctx context.Context, size DemoSize) error {
+	// One transaction: thousands of small commits would each wait for the disk.
+	return s.store.WithTx(ctx, func(ctx context.Context) error { return s.generateDemo(ctx, size) })
+}
+
+func (s *Service) generateDemo(ctx context.Context, size DemoSize) error {
 	rng := rand.New(rand.NewPCG(size.Seed, size.Seed*7919+1))
 	now := s.now().UTC()
 	countries, err := s.store.ListCountries(ctx)
