@@ -270,14 +270,14 @@ func (s *Service) Regions(ctx context.Context, a Actor) (map[string][]string, er
 	if err := require(a, auth.ReadCoalition); err != nil {
 		return nil, err
 	}
-	countries, err := s.store.ListCountries(ctx)
+	pairs, err := s.store.ListRegions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]string{}
-	for _, c := range countries {
-		if !slices.Contains(out[c.Region], c.Subregion) {
-			out[c.Region] = append(out[c.Region], c.Subregion)
+	for _, p := range pairs {
+		if !slices.Contains(out[p[0]], p[1]) {
+			out[p[0]] = append(out[p[0]], p[1])
 		}
 	}
 	for k := range out {
@@ -331,6 +331,8 @@ func validateStageName(name string) (string, error) {
 		fe.Add("name", "enter the stage's name")
 	case len(name) > 80:
 		fe.Add("name", "use at most 80 characters")
+	case !model.PlainLine(name):
+		fe.Add("name", model.NotPlainLine)
 	}
 	return name, fe.Err()
 }

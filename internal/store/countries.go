@@ -15,6 +15,21 @@ func (s *Store) ListCountries(ctx context.Context) ([]model.Country, error) {
 	return out, mapErr(err, "countries")
 }
 
+// ListRegions returns each distinct (region, sub-region) pair, for the
+// filter menus: one small query instead of every state with its preloads.
+func (s *Store) ListRegions(ctx context.Context) ([][2]string, error) {
+	var rows []struct{ Region, Subregion string }
+	err := s.conn(ctx).Model(&model.Country{}).Distinct("region", "subregion").Order("region, subregion").Scan(&rows).Error
+	if err != nil {
+		return nil, mapErr(err, "regions")
+	}
+	out := make([][2]string, len(rows))
+	for i, r := range rows {
+		out[i] = [2]string{r.Region, r.Subregion}
+	}
+	return out, nil
+}
+
 // GetCountry loads one state by ISO3 code (any letter case).
 func (s *Store) GetCountry(ctx context.Context, iso3 string) (*model.Country, error) {
 	var c model.Country
