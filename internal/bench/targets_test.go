@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"ratify/internal/service"
 )
 
 // Target is one GET measured through the router, with its baseline: the SQL
@@ -39,20 +41,30 @@ var tableBaseline = []RawQuery{
 	{Name: "ratifications", SQL: `SELECT * FROM ratifications`},
 }
 
-// A dossier needs the state, its standings and its newest events (the
-// service caps the timeline at 1,000), with their actors' names.
-var dossierBaseline = []RawQuery{
-	{Name: "country", Args: heavyArg, SQL: `SELECT c.*, s.name, s.position, o.name, o.short_name, u.name
+// A dossier needs the state, its standings and, per instrument, the length
+// of the timeline and its newest events (service.DossierEvents) with their
+// actors' names.
+var dossierBaseline = func() []RawQuery {
+	q := []RawQuery{
+		{Name: "country", Args: heavyArg, SQL: `SELECT c.*, s.name, s.position, o.name, o.short_name, u.name
 		FROM countries c
 		LEFT JOIN campaign_stages s ON s.id = c.stage_id
 		LEFT JOIN organisations o ON o.id = c.focal_organisation_id
 		LEFT JOIN users u ON u.id = c.focal_user_id
 		WHERE c.iso3 = ?`},
-	{Name: "ratifications", Args: heavyArg, SQL: `SELECT * FROM ratifications WHERE country_iso3 = ?`},
-	{Name: "events", Args: heavyArg, SQL: `SELECT e.*, u.name FROM ratification_events e
+		{Name: "instruments", SQL: `SELECT * FROM instruments ORDER BY position, code`},
+		{Name: "ratifications", Args: heavyArg, SQL: `SELECT * FROM ratifications WHERE country_iso3 = ?`},
+	}
+	for _, code := range []string{"ICRMW", "C097", "C143", "C189"} {
+		args := func(f *Fixture) []any { return []any{f.Vars["heavy_iso3"], code} }
+		q = append(q,
+			RawQuery{Name: "count " + code, Args: args, SQL: `SELECT count(*) FROM ratification_events WHERE country_iso3 = ? AND instrument_code = ?`},
+			RawQuery{Name: "events " + code, Args: args, SQL: `SELECT e.*, u.name FROM ratification_events e
 		LEFT JOIN users u ON u.id = e.actor_id
-		WHERE e.country_iso3 = ? ORDER BY e.at DESC, e.id DESC LIMIT 1000`},
-}
+		WHERE e.country_iso3 = ? AND e.instrument_code = ? ORDER BY e.at DESC, e.id DESC LIMIT 20`})
+	}
+	return q
+}()
 
 // Targets lists what is measured over every data set.
 var Targets = []Target{
@@ -113,8 +125,8 @@ var Targets = []Target{
 			for _, s := range out.Standings {
 				n += len(s.Events)
 			}
-			if out.ISO3 != f.Vars["heavy_iso3"] || n != 1000 {
-				return fmt.Errorf("%s with %d events, want %s with the 1,000 newest", out.ISO3, n, f.Vars["heavy_iso3"])
+			if out.ISO3 != f.Vars["heavy_iso3"] || n != 4*service.DossierEvents {
+				return fmt.Errorf("%s with %d events, want %s with the %d newest of each instrument", out.ISO3, n, f.Vars["heavy_iso3"], service.DossierEvents)
 			}
 			return nil
 		},

@@ -9,9 +9,10 @@ import (
 	"regexp"
 )
 
-// phoneLike matches cells made only of digits and phone punctuation; such a
-// cell cannot call a function, so it is left readable.
-var phoneLike = regexp.MustCompile(`^[+\-]?[0-9][0-9 ().\-/]*$`)
+// phoneLike matches cells made only of digits and phone punctuation, or a
+// list of such numbers joined by semicolons as exports write several phones;
+// such a cell cannot call a function, so it is left readable.
+var phoneLike = regexp.MustCompile(`^[+\-]?[0-9][0-9 ().\-/]*(; *[+\-]?[0-9][0-9 ().\-/]*)*$`)
 
 // Cell neutralises a value that starts with =, +, -, @, tab or CR by
 // prefixing an apostrophe (OWASP's advice), unless it is phone-like.

@@ -3,7 +3,25 @@ package model
 import (
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
+
+// PlainText reports whether s is valid UTF-8 without control characters other
+// than line breaks and tabs: the rule for multi-line notes. PostgreSQL refuses
+// NUL and invalid UTF-8 in text columns, so such input must be refused as bad
+// input before it reaches the database.
+func PlainText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return false
+		}
+	}
+	return true
+}
 
 // Priority is the coalition's priority for a state.
 type Priority string
@@ -111,9 +129,13 @@ func (f *CampaignFields) Validate() error {
 	}
 	if len(f.NextStep) > 500 {
 		fe.Add("next_step", "use at most 500 characters")
+	} else if !PlainLine(f.NextStep) {
+		fe.Add("next_step", NotPlainLine)
 	}
 	if len(f.Notes) > 10000 {
 		fe.Add("notes", "use at most 10000 characters")
+	} else if !PlainText(f.Notes) {
+		fe.Add("notes", NotPlainLine)
 	}
 	if f.NextStepDate != nil && f.NextStep == "" {
 		fe.Add("next_step", "say what the next step is, or clear its date")

@@ -59,11 +59,15 @@ func (i *Instrument) Validate(now time.Time) error {
 		fe.Add("title", "enter the instrument's full title")
 	case len(i.Title) > 300:
 		fe.Add("title", "use at most 300 characters")
+	case !PlainLine(i.Title):
+		fe.Add("title", NotPlainLine)
 	}
 	if i.ShortTitle == "" {
 		i.ShortTitle = i.Code
 	} else if len(i.ShortTitle) > 80 {
 		fe.Add("short_title", "use at most 80 characters")
+	} else if !PlainLine(i.ShortTitle) {
+		fe.Add("short_title", NotPlainLine)
 	}
 	if !i.Kind.Valid() {
 		fe.Add("kind", "choose un_treaty or ilo_convention")

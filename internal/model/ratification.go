@@ -150,12 +150,18 @@ func (c *RatificationChange) Validate(k InstrumentKind, now time.Time) error {
 		fe.Add("source", "say where this comes from: a URL or a reference (required for every change)")
 	} else if len(c.Source) > 2000 {
 		fe.Add("source", "use at most 2000 characters")
+	} else if !PlainText(c.Source) {
+		fe.Add("source", NotPlainLine)
 	}
 	if len(c.Notes) > 5000 {
 		fe.Add("notes", "use at most 5000 characters")
+	} else if !PlainText(c.Notes) {
+		fe.Add("notes", NotPlainLine)
 	}
 	if len(c.Note) > 2000 {
 		fe.Add("note", "use at most 2000 characters")
+	} else if !PlainText(c.Note) {
+		fe.Add("note", NotPlainLine)
 	}
 	if k == KindILOConvention && c.Signature.Known() {
 		fe.Add("signature_date", "ILO conventions have no signature step; leave it empty")

@@ -104,7 +104,12 @@ func (e *Engine) Run(ctx context.Context) {
 }
 
 func (e *Engine) tick(ctx context.Context) {
-	ids, err := e.store.ActiveCampaignIDs(ctx, e.opts.Now().UTC())
+	now := e.opts.Now().UTC()
+	// A cancelled campaign is never run again, so its leftovers are settled here.
+	if err := e.store.SettleCancelled(ctx, now); err != nil && !errors.Is(err, context.Canceled) {
+		e.opts.Log.Error("settle cancelled campaigns", "err", err)
+	}
+	ids, err := e.store.ActiveCampaignIDs(ctx, now)
 	if err != nil {
 		if !errors.Is(err, context.Canceled) {
 			e.opts.Log.Error("list sending campaigns", "err", err)

@@ -77,6 +77,18 @@ func (s *Server) apiImportContacts(c *gin.Context) {
 	if res.ErrorsTotal > 0 {
 		status = http.StatusUnprocessableEntity
 	}
+	// Every error carries its field, empty when it is about the whole line.
+	errs := make([]importErrorJSON, len(res.Errors))
+	for i, le := range res.Errors {
+		errs[i] = importErrorJSON{Line: le.Line, Field: le.Field, Message: le.Message}
+	}
 	c.JSON(status, gin.H{"rows": res.Rows, "created": res.Created, "updated": res.Updated, "skipped": res.Skipped,
-		"errors": res.Errors, "errors_total": res.ErrorsTotal, "dry_run": res.DryRun})
+		"errors": errs, "errors_total": res.ErrorsTotal, "dry_run": res.DryRun})
+}
+
+// importErrorJSON is one line's problem in the import answer.
+type importErrorJSON struct {
+	Line    int    `json:"line"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }

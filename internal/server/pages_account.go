@@ -10,8 +10,10 @@ import (
 )
 
 type homeView struct {
-	D   *service.Dashboard
-	Map mapView
+	D     *service.Dashboard
+	Map   mapView
+	O     *service.OutreachSummary
+	Chart barChart
 }
 
 // homePage is the dashboard: headline figures per instrument, the map, the
@@ -33,25 +35,32 @@ func (s *Server) homePage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "home.html", "Dashboard", homeView{D: d, Map: m})
+	o, err := s.svc.DashboardOutreach(c.Request.Context(), a, d)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "home.html", "Dashboard", homeView{D: d, Map: m, O: o, Chart: monthChart(o.Months)})
 }
 
 type accountView struct {
-	Name      string
+	Name string
+	// Calendar is the personal follow-up feed address, once created.
+	Calendar  string
 	Errors    map[string]string
 	Message   string
 	PwMessage string
 }
 
 func (s *Server) accountPage(c *gin.Context) {
-	s.render(c, http.StatusOK, "account.html", "Your account", accountView{Name: actor(c).User.Name})
+	s.render(c, http.StatusOK, "account.html", "Your account", accountView{Name: actor(c).User.Name, Calendar: s.calendarURL(c)})
 }
 
 func (s *Server) accountName(c *gin.Context) {
 	name := c.PostForm("name")
 	if err := s.svc.UpdateOwnName(c.Request.Context(), actor(c), name); err != nil {
 		s.formError(c, err, "account.html", "Your account", func(e *model.Error) any {
-			return accountView{Name: name, Errors: e.Fields, Message: e.Message}
+			return accountView{Name: name, Errors: e.Fields, Message: e.Message, Calendar: s.calendarURL(c)}
 		})
 		return
 	}
@@ -71,7 +80,7 @@ func (s *Server) accountPassword(c *gin.Context) {
 	}
 	if err != nil {
 		s.formError(c, err, "account.html", "Your account", func(e *model.Error) any {
-			return accountView{Name: a.User.Name, Errors: e.Fields, PwMessage: e.Message}
+			return accountView{Name: a.User.Name, Errors: e.Fields, PwMessage: e.Message, Calendar: s.calendarURL(c)}
 		})
 		return
 	}

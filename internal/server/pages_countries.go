@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -160,6 +161,15 @@ type dossierView struct {
 	D         *service.Dossier
 	Stages    []model.Stage
 	CanRecord bool
+	// What the coalition knows and did in the country, as the viewer may see it.
+	Institutions      []model.Institution
+	InstitutionsTotal int64
+	Contacts          []model.Contact
+	ContactsTotal     int64
+	Outreach          []model.Outreach
+	OutreachTotal     int64
+	Followups         []model.Followup
+	Today             time.Time
 }
 
 func (s *Server) dossierPage(c *gin.Context) {
@@ -173,7 +183,12 @@ func (s *Server) dossierPage(c *gin.Context) {
 		c.Redirect(http.StatusMovedPermanently, "/countries/"+d.Country.ISO3)
 		return
 	}
-	s.render(c, http.StatusOK, "dossier.html", d.Country.Name, dossierView{D: d, CanRecord: a.Can(auth.RecordTreatyStatus)})
+	v := dossierView{D: d, CanRecord: a.Can(auth.RecordTreatyStatus), Today: s.svc.Today()}
+	if err := s.dossierActivity(c, &v); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "dossier.html", d.Country.Name, v)
 }
 
 type campaignFormView struct {

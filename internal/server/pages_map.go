@@ -41,7 +41,7 @@ func (s *Server) buildMap(t *service.CountryTable, by string, stages []model.Sta
 	var order []string
 	addLegend := func(class, label string) {
 		if _, ok := legend[class]; !ok {
-			legend[class] = &legendItem{Class: class, Label: label}
+			legend[class] = &legendItem{Class: stageClass(class), Label: label}
 			order = append(order, class)
 		}
 	}
@@ -50,7 +50,7 @@ func (s *Server) buildMap(t *service.CountryTable, by string, stages []model.Sta
 		v.Title = "Campaign stage"
 		addLegend("stage-none", "No stage set")
 		for i, st := range stages {
-			addLegend(fmt.Sprintf("stage-%d", min(i+1, 6)), st.Name)
+			addLegend(fmt.Sprintf("stage-%d", i+1), st.Name)
 		}
 		classify = func(r service.CountryRow) (string, string) {
 			if r.Country.Stage == nil {
@@ -58,7 +58,7 @@ func (s *Server) buildMap(t *service.CountryTable, by string, stages []model.Sta
 			}
 			for i, st := range stages {
 				if st.ID == r.Country.Stage.ID {
-					return fmt.Sprintf("stage-%d", min(i+1, 6)), st.Name
+					return fmt.Sprintf("stage-%d", i+1), st.Name
 				}
 			}
 			return "stage-none", "No stage set"
@@ -106,7 +106,7 @@ func (s *Server) buildMap(t *service.CountryTable, by string, stages []model.Sta
 		if li, ok := legend[class]; ok {
 			li.Count++
 		}
-		sh := mapShape{ISO3: r.Country.ISO3, Name: r.Country.Name, Class: class, Label: label}
+		sh := mapShape{ISO3: r.Country.ISO3, Name: r.Country.Name, Class: stageClass(class), Label: label}
 		d, ok := s.world.Paths[r.Country.M49]
 		if !ok || s.world.Tiny[r.Country.M49] {
 			v.Small = append(v.Small, sh)
@@ -120,6 +120,18 @@ func (s *Server) buildMap(t *service.CountryTable, by string, stages []model.Sta
 		v.Legend = append(v.Legend, *legend[c])
 	}
 	return v, nil
+}
+
+// stageClass is the palette class of a legend key: the palette has six
+// stage colours, so later stages share the sixth colour while each keeps its
+// own legend line and count (keying the legend by the capped class merged
+// them into the sixth stage's line).
+func stageClass(key string) string {
+	var n int
+	if _, err := fmt.Sscanf(key, "stage-%d", &n); err == nil && n > 6 {
+		return "stage-6"
+	}
+	return key
 }
 
 func (s *Server) mapPage(c *gin.Context) {

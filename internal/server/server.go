@@ -125,6 +125,7 @@ func (s *Server) routes(r *gin.Engine) {
 	in.POST("/admin/instruments", s.instrumentCreate)
 	s.contactPages(in)
 	s.outreachPages(in)
+	s.campaignPages(in)
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)

@@ -178,12 +178,14 @@ func (s *Service) importPass(ctx context.Context, a Actor, open func() (io.ReadC
 	source := fmt.Sprintf("CSV import %s on %s by %s", opt.FileName, s.now().UTC().Format("2006-01-02"), a.User.Email)
 	w := &importWriter{s: s, a: a, opt: opt, res: res, source: source, instCache: map[string]int64{}}
 	var batch []importRow
+	lastLine := 1
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
+		// FieldPos panics after a failed Read, which has no fields: ask it
+		// only once the record is good.
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -192,10 +194,18 @@ func (s *Service) importPass(ctx context.Context, a Actor, open func() (io.ReadC
 					continue
 				}
 			}
-			addErr(line, "", "the rest of the file cannot be read: "+err.Error())
+			addErr(lastLine+1, "", "the rest of the file cannot be read: "+err.Error())
 			break
 		}
+		line, _ := cr.FieldPos(0)
+		lastLine = line
 		res.Rows++
+		// A row with more or fewer cells than the header has its values
+		// under the wrong columns, or missing.
+		if len(rec) != len(header) {
+			addErr(line, "", fmt.Sprintf("this line has %d values but the header has %d columns", len(rec), len(header)))
+			continue
+		}
 		row, ok := parseImportRow(rec, line, mapping, countryByKey, s.now().UTC(), addErr)
 		if !ok {
 			continue
@@ -241,7 +251,7 @@ func parseImportRow(rec []string, line int, mapping map[string]int, countryByKey
 			bad = true
 			return ""
 		}
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && !(field == "phone" && model.ValidPhone(v)) {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && !(field == "phone" && allPhones(v)) {
 			addErr(line, field, "looks like a spreadsheet formula ("+truncate(v, 30)+"); remove the leading "+strconv.QuoteRune(rune(v[0])))
 			bad = true
 			return ""
@@ -312,6 +322,19 @@ func parseImportRow(rec []string, line int, mapping map[string]int, countryByKey
 	return row, true
 }
 
+// allPhones reports whether every number of a phone cell, which may hold
+// several ("+41 22 917 1234; +41 79 000 00 00"), is a phone number, so such a
+// cell is not mistaken for a formula.
+func allPhones(v string) bool {
+	parts := splitMulti(v)
+	for _, p := range parts {
+		if !model.ValidPhone(p) {
+			return false
+		}
+	}
+	return len(parts) > 0
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -321,8 +344,12 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
+// multiSeparators is built once: building a Replacer per cell cost more
+// than the rest of parsing a large file.
+var multiSeparators = strings.NewReplacer(";", ",", "|", ",")
+
 func splitMulti(s string) []string {
-	return model.SplitList(strings.NewReplacer(";", ",", "|", ",").Replace(s))
+	return model.SplitList(multiSeparators.Replace(s))
 }
 
 // importWriter matches a batch against existing contacts and writes it.

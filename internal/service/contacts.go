@@ -323,14 +323,26 @@ func (s *Service) MergeContacts(ctx context.Context, a Actor, keep, drop int64) 
 		if err := s.store.MergeContacts(ctx, keep, drop, s.now().UTC()); err != nil {
 			return err
 		}
-		// Addresses of the dropped record that the kept one lacks are kept too.
+		// Addresses and numbers of the dropped record that the kept one lacks
+		// are kept too, after the kept one's own, so its primary address stays first.
 		have := map[string]bool{}
 		for _, e := range k.Emails {
 			have[e.Email] = true
 		}
 		for _, e := range d.Emails {
 			if !have[e.Email] {
-				k.Emails = append(k.Emails, model.ContactEmail{Email: e.Email, Label: e.Label})
+				have[e.Email] = true
+				k.Emails = append(k.Emails, model.ContactEmail{Email: e.Email, Label: e.Label, Position: len(k.Emails)})
+			}
+		}
+		havePhone := map[string]bool{}
+		for _, p := range k.Phones {
+			havePhone[p.Number] = true
+		}
+		for _, p := range d.Phones {
+			if !havePhone[p.Number] {
+				havePhone[p.Number] = true
+				k.Phones = append(k.Phones, model.ContactPhone{Number: p.Number, Label: p.Label, Position: len(k.Phones)})
 			}
 		}
 		tags, err := s.store.GetContact(ctx, keep)

@@ -14,8 +14,14 @@ import (
 type InstrumentStanding struct {
 	Instrument   model.Instrument
 	Ratification *model.Ratification // nil: status none, nothing recorded
-	Events       []model.RatificationEvent
+	// Events are the newest DossierEvents of the timeline; EventsTotal counts all.
+	Events      []model.RatificationEvent
+	EventsTotal int64
 }
+
+// DossierEvents is how much of each timeline a dossier shows; the full
+// history has its own page.
+const DossierEvents = 20
 
 // Status is the standing's status, none when unrecorded.
 func (s InstrumentStanding) Status() model.Status {
@@ -48,10 +54,6 @@ func (s *Service) Dossier(ctx context.Context, a Actor, iso3 string) (*Dossier, 
 	if err != nil {
 		return nil, err
 	}
-	events, err := s.store.CountryEvents(ctx, c.ISO3, 1000)
-	if err != nil {
-		return nil, err
-	}
 	d := &Dossier{Country: *c}
 	for _, in := range insts {
 		st := InstrumentStanding{Instrument: in}
@@ -60,10 +62,8 @@ func (s *Service) Dossier(ctx context.Context, a Actor, iso3 string) (*Dossier, 
 				st.Ratification = &rats[i]
 			}
 		}
-		for _, e := range events {
-			if e.InstrumentCode == in.Code {
-				st.Events = append(st.Events, e)
-			}
+		if st.Events, st.EventsTotal, err = s.store.RecentEvents(ctx, c.ISO3, in.Code, DossierEvents); err != nil {
+			return nil, err
 		}
 		d.Standings = append(d.Standings, st)
 	}

@@ -145,6 +145,11 @@ func (s *Service) ImportRatifications(ctx context.Context, a Actor, code string,
 		} else {
 			cur = &model.Ratification{Status: model.StatusNone}
 		}
+		if _, ok := row["notes"]; !ok {
+			// An official list has no column for our notes: an absent
+			// column keeps them rather than clearing them.
+			ch.Notes = cur.Notes
+		}
 		if err := ch.Validate(in.Kind, now); err != nil {
 			e, _ := model.AsError(err)
 			for f, m := range e.Fields {

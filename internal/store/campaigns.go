@@ -248,6 +248,17 @@ func (s *Store) CancelRecipients(ctx context.Context, campaignID int64, now time
 		Updates(map[string]any{"state": model.RecipientCancelled, "lease_until": nil}).Error, "campaign recipients")
 }
 
+// SettleCancelled makes final what a cancel leaves in flight: rows that a
+// batch still running at the cancel put back in the queue, and rows held by a
+// sender that died (their lease ran out), which CancelRecipients could not
+// take. The latter may have gone out, so they are flagged ambiguous.
+func (s *Store) SettleCancelled(ctx context.Context, now time.Time) error {
+	return mapErr(s.conn(ctx).Exec(`UPDATE campaign_recipients SET
+		ambiguous = (ambiguous OR state = 'sending'), state = 'cancelled', lease_until = NULL
+	WHERE campaign_id IN (SELECT id FROM campaigns WHERE status = 'cancelled')
+		AND (state = 'queued' OR (state = 'sending' AND lease_until < ?))`, now).Error, "campaign recipients")
+}
+
 // RetryFailed puts a campaign's failed rows back in the queue.
 func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (int64, error) {
 	res := s.conn(ctx).Model(&model.CampaignRecipient{}).Where("campaign_id = ? AND state = 'failed'", campaignID).

@@ -23,7 +23,11 @@ type FollowupFilter struct {
 }
 
 func (s *Store) followupQuery(ctx context.Context, f FollowupFilter) *gorm.DB {
-	q := s.conn(ctx).Model(&model.Followup{}).Where("(followups.visibility = 'coalition' OR followups.organisation_id = ?)", f.ViewerOrgID)
+	// A follow-up on outreach the viewer may not see is hidden too, even when
+	// the outreach was made private after the follow-up was created.
+	q := s.conn(ctx).Model(&model.Followup{}).Where("(followups.visibility = 'coalition' OR followups.organisation_id = ?)", f.ViewerOrgID).
+		Where(`(followups.outreach_id IS NULL OR EXISTS (SELECT 1 FROM outreach o WHERE o.id = followups.outreach_id
+			AND (o.visibility = 'coalition' OR o.organisation_id = ?)))`, f.ViewerOrgID)
 	if f.AssigneeID > 0 {
 		q = q.Where("followups.assignee_id = ?", f.AssigneeID)
 	}

@@ -78,6 +78,20 @@ func (s *Store) RatificationEvents(ctx context.Context, iso3, code string) ([]mo
 	return out, mapErr(err, "ratification events")
 }
 
+// RecentEvents returns the newest limit events of one timeline and the
+// timeline's length, so a dossier stays light however long the history.
+func (s *Store) RecentEvents(ctx context.Context, iso3, code string, limit int) ([]model.RatificationEvent, int64, error) {
+	q := s.conn(ctx).Model(&model.RatificationEvent{}).Where("country_iso3 = ? AND instrument_code = ?", iso3, code)
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, mapErr(err, "ratification events")
+	}
+	var out []model.RatificationEvent
+	err := s.conn(ctx).Preload("Actor").Where("country_iso3 = ? AND instrument_code = ?", iso3, code).
+		Order("at DESC, id DESC").Limit(limit).Find(&out).Error
+	return out, total, mapErr(err, "ratification events")
+}
+
 // CountryEvents returns every timeline of one state, newest first, capped.
 func (s *Store) CountryEvents(ctx context.Context, iso3 string, limit int) ([]model.RatificationEvent, error) {
 	var out []model.RatificationEvent
