@@ -40,24 +40,32 @@ var commonPasswordsText string
 // computations (64 MiB each) run at once, so a burst of logins queues instead
 // of exhausting memory.
 type Hasher struct {
+	memory uint32 // KiB
+	passes uint32
 	slots  chan struct{}
 	common map[string]struct{}
 	// dummy is verified against for unknown accounts so they cost the same time.
 	dummy string
 }
 
-// NewHasher allows at most concurrent hashes at a time.
+// NewHasher allows at most concurrent hashes at a time, at the production cost.
 func NewHasher(concurrent int) *Hasher {
+	return NewHasherCost(concurrent, argonMemory, argonTime)
+}
+
+// NewHasherCost sets the argon2id memory (KiB) and passes; tests use a lower
+// cost to stay fast. Hashes record their cost, so any hash verifies anywhere.
+func NewHasherCost(concurrent int, memoryKiB, passes uint32) *Hasher {
 	if concurrent < 1 {
 		concurrent = 1
 	}
-	h := &Hasher{slots: make(chan struct{}, concurrent), common: map[string]struct{}{}}
+	h := &Hasher{memory: memoryKiB, passes: passes, slots: make(chan struct{}, concurrent), common: map[string]struct{}{}}
 	for _, line := range strings.Split(commonPasswordsText, "\n") {
 		if p := strings.TrimSpace(line); p != "" {
 			h.common[strings.ToLower(p)] = struct{}{}
 		}
 	}
-	h.dummy = encode(make([]byte, saltLen), argon2.IDKey([]byte("ratify-dummy-password"), make([]byte, saltLen), argonTime, argonMemory, argonThreads, argonKeyLen))
+	h.dummy = h.encode(make([]byte, saltLen), argon2.IDKey([]byte("ratify-dummy-password"), make([]byte, saltLen), passes, memoryKiB, argonThreads, argonKeyLen))
 	return h
 }
 
@@ -101,7 +109,7 @@ func (h *Hasher) Hash(ctx context.Context, pw string) (string, error) {
 		return "", err
 	}
 	defer h.release()
-	return encode(salt, argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)), nil
+	return h.encode(salt, argon2.IDKey([]byte(pw), salt, h.passes, h.memory, argonThreads, argonKeyLen)), nil
 }
 
 // Verify reports whether pw matches encoded. An empty encoded hash is checked
@@ -126,9 +134,9 @@ func (h *Hasher) Verify(ctx context.Context, encoded, pw string) (bool, error) {
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
 }
 
-func encode(salt, key []byte) string {
+func (h *Hasher) encode(salt, key []byte) string {
 	b := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads, b.EncodeToString(salt), b.EncodeToString(key))
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.memory, h.passes, argonThreads, b.EncodeToString(salt), b.EncodeToString(key))
 }
 
 func decode(s string) (salt, key []byte, t, m uint32, p uint8, err error) {

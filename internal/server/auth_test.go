@@ -151,7 +151,7 @@ func (e *env) sibling() *env {
 		e.t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(service.Deps{Store: e.st, Hasher: auth.NewHasher(2), Tokens: tokens, Now: e.clock.Now, Log: quiet})
+	svc := service.New(service.Deps{Store: e.st, Hasher: testHasher(), Tokens: tokens, Now: e.clock.Now, Log: quiet})
 	h, err := server.New(svc, server.Options{PublicURL: "http://ratify.test", BodyLimit: 64 << 10, Log: quiet})
 	if err != nil {
 		e.t.Fatal(err)

@@ -61,7 +61,7 @@ func newEnv(t *testing.T, st *store.Store) *env {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(service.Deps{Store: st, Hasher: auth.NewHasher(2), Tokens: tokens, Now: clk.Now, Log: quiet})
+	svc := service.New(service.Deps{Store: st, Hasher: testHasher(), Tokens: tokens, Now: clk.Now, Log: quiet})
 	h, err := server.New(svc, server.Options{PublicURL: "http://ratify.test", BodyLimit: 64 << 10, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -180,3 +180,7 @@ func (e *env) send(req *http.Request) response {
 	b, _ := io.ReadAll(res.Body)
 	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
 }
+
+// testHasher is real argon2id at a lower cost (8 MiB, one pass): the suite
+// signs in hundreds of times and the production cost would dominate its time.
+func testHasher() *auth.Hasher { return auth.NewHasherCost(2, 8*1024, 1) }
