@@ -112,6 +112,7 @@ func (s *Server) routes(r *gin.Engine) {
 	in.GET("/map", s.mapPage)
 	in.GET("/countries/:iso3", s.dossierPage)
 	in.GET("/countries/:iso3/campaign", s.campaignEditPage)
+	in.GET("/countries/:iso3/history/:code", s.historyPage)
 	in.POST("/countries/:iso3/campaign", s.campaignUpdate)
 	in.GET("/countries/:iso3/ratifications/:code", s.ratificationFormPage)
 	in.POST("/countries/:iso3/ratifications/:code", s.ratificationSubmit)

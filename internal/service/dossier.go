@@ -100,6 +100,32 @@ func (s *Service) RatificationEvents(ctx context.Context, a Actor, iso3, code st
 	return s.store.RatificationEvents(ctx, c.ISO3, in.Code)
 }
 
+// History is one page of a state's timeline on one instrument.
+type History struct {
+	Country    model.Country
+	Instrument model.Instrument
+	Events     []model.RatificationEvent
+	Total      int64
+}
+
+// RatificationHistory pages through a timeline, newest first.
+func (s *Service) RatificationHistory(ctx context.Context, a Actor, iso3, code string, p model.Page) (*History, error) {
+	if err := require(a, auth.ReadCoalition); err != nil {
+		return nil, err
+	}
+	c, err := s.country(ctx, iso3)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.instrument(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	h := &History{Country: *c, Instrument: *in}
+	h.Events, h.Total, err = s.store.EventsPage(ctx, c.ISO3, in.Code, p)
+	return h, err
+}
+
 // FieldChange is one line of "what will change".
 type FieldChange struct {
 	Field string `json:"field"`

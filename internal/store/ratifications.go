@@ -81,6 +81,12 @@ func (s *Store) RatificationEvents(ctx context.Context, iso3, code string) ([]mo
 // RecentEvents returns the newest limit events of one timeline and the
 // timeline's length, so a dossier stays light however long the history.
 func (s *Store) RecentEvents(ctx context.Context, iso3, code string, limit int) ([]model.RatificationEvent, int64, error) {
+	return s.EventsPage(ctx, iso3, code, model.Page{PerPage: limit})
+}
+
+// EventsPage returns one page of a timeline, newest first, and its length.
+func (s *Store) EventsPage(ctx context.Context, iso3, code string, p model.Page) ([]model.RatificationEvent, int64, error) {
+	p = p.Normalize()
 	q := s.conn(ctx).Model(&model.RatificationEvent{}).Where("country_iso3 = ? AND instrument_code = ?", iso3, code)
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -88,7 +94,7 @@ func (s *Store) RecentEvents(ctx context.Context, iso3, code string, limit int) 
 	}
 	var out []model.RatificationEvent
 	err := s.conn(ctx).Preload("Actor").Where("country_iso3 = ? AND instrument_code = ?", iso3, code).
-		Order("at DESC, id DESC").Limit(limit).Find(&out).Error
+		Order("at DESC, id DESC").Offset(p.Offset()).Limit(p.PerPage).Find(&out).Error
 	return out, total, mapErr(err, "ratification events")
 }
 
