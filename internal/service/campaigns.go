@@ -363,8 +363,9 @@ func (s *Service) SaveCampaign(ctx context.Context, a Actor, id int64, in Campai
 		if c, err = s.store.GetCampaign(ctx, id); err != nil {
 			return nil, err
 		}
-		if c.Status != model.CampaignDraft && c.Status != model.CampaignScheduled {
-			return nil, &model.Error{Code: model.CodeConflict, Message: "a campaign that has started cannot be changed"}
+		if c.Status != model.CampaignDraft {
+			// The audience is frozen when a campaign is started or scheduled.
+			return nil, &model.Error{Code: model.CodeConflict, Message: "only a draft can be changed; this campaign is " + string(c.Status)}
 		}
 		action = "campaign.update"
 	}
@@ -484,6 +485,10 @@ func (s *Service) ChangeCampaign(ctx context.Context, a Actor, id int64, action 
 		from, to = []model.CampaignStatus{model.CampaignSending, model.CampaignScheduled}, model.CampaignPaused
 	case "resume":
 		from, to = []model.CampaignStatus{model.CampaignPaused}, model.CampaignSending
+		if c.ScheduledAt != nil && c.ScheduledAt.After(s.now()) && c.StartedAt == nil {
+			// A scheduled campaign paused before its time waits for it again.
+			to = model.CampaignScheduled
+		}
 	case "cancel":
 		from, to = []model.CampaignStatus{model.CampaignDraft, model.CampaignScheduled, model.CampaignSending, model.CampaignPaused}, model.CampaignCancelled
 	default:

@@ -171,13 +171,15 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, id int64, p UserPatch
 		return u, "", nil
 	}
 	revoke := u.Role != before.Role || u.Active != before.Active || u.OrganisationID != before.OrganisationID
-	if revoke {
-		u.TokenVersion++
-	}
 	u.UpdatedAt = s.now().UTC()
 	err = s.store.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.store.UpdateUserProfile(ctx, u); err != nil {
 			return err
+		}
+		if revoke {
+			if err := s.store.BumpTokenVersion(ctx, u.ID, u.UpdatedAt); err != nil {
+				return err
+			}
 		}
 		if hash != "" {
 			if err := s.store.SetPassword(ctx, u.ID, hash, u.UpdatedAt); err != nil {

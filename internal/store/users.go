@@ -67,9 +67,11 @@ func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 }
 
 // UpdateUserProfile writes the admin-editable columns, zero values included.
+// The token version is never written from a copy (a concurrent logout would
+// be undone); revocation goes through BumpTokenVersion.
 func (s *Store) UpdateUserProfile(ctx context.Context, u *model.User) error {
 	res := s.conn(ctx).Model(u).Omit("Organisation").
-		Select("email", "name", "role", "organisation_id", "active", "token_version", "updated_at").Updates(u)
+		Select("email", "name", "role", "organisation_id", "active", "updated_at").Updates(u)
 	if res.Error == nil && res.RowsAffected == 0 {
 		return model.NotFound("user")
 	}
