@@ -49,7 +49,7 @@ func (o *Outbox) Send(ctx context.Context, msgs []*Message) []Result {
 			out[i] = Result{Outcome: Retry, Reply: "write: " + err.Error()}
 			continue
 		}
-		out[i] = Result{Outcome: Sent, Reply: "written to " + name}
+		out[i] = Result{Outcome: Sent, Reply: "250 written to the outbox folder"}
 	}
 	return out
 }
