@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"maps"
 	"net"
 	netmail "net/mail"
 	"slices"
@@ -47,6 +48,7 @@ type smtpSink struct {
 	mu        sync.Mutex
 	addrs     []string
 	delay     time.Duration
+	roles     func(seen int) sinkScript
 	script    map[string]sinkScript
 	rcptTimes map[string][]time.Time
 	dataCount map[string]int
@@ -89,14 +91,22 @@ func (s *smtpSink) setDelay(d time.Duration) {
 	s.delay = d
 }
 
-// setScript replaces the per-address answers.
-func (s *smtpSink) setScript(script map[string]sinkScript) {
+// setRoles scripts the answers by the order in which addresses first come:
+// the address first named in a RCPT after seen others gets roles(seen).
+// Scripting by arrival rather than by address keeps a test free of the
+// order the engine sends in: an address first seen before the first dropped
+// line is known to have had its first try unharmed by it.
+func (s *smtpSink) setRoles(roles func(seen int) sinkScript) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.script = map[string]sinkScript{}
-	for a, sc := range script {
-		s.script[strings.ToLower(a)] = sc
-	}
+	s.roles = roles
+}
+
+// scripted returns the answers given so far to each address.
+func (s *smtpSink) scripted() map[string]sinkScript {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.script)
 }
 
 // distinct counts the different Message-IDs received.
@@ -149,6 +159,11 @@ func (ss *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s := ss.sink
 	to = strings.ToLower(to)
 	s.mu.Lock()
+	if _, seen := s.rcptTimes[to]; !seen && s.roles != nil {
+		if sc := s.roles(len(s.rcptTimes)); sc != (sinkScript{}) {
+			s.script[to] = sc
+		}
+	}
 	s.rcptTimes[to] = append(s.rcptTimes[to], time.Now())
 	n, sc := len(s.rcptTimes[to]), s.script[to]
 	s.mu.Unlock()
