@@ -50,8 +50,10 @@ func (u *Unsubscribe) Verify(token string) (int64, string, error) {
 	if !ok {
 		return 0, "", ErrBadUnsubscribeToken
 	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(p)
-	mac, err2 := base64.RawURLEncoding.DecodeString(sig)
+	// Strict: the unused bits of the last character must be zero, so no
+	// altered spelling of a token decodes to the same payload and passes.
+	payload, err1 := base64.RawURLEncoding.Strict().DecodeString(p)
+	mac, err2 := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err1 != nil || err2 != nil || len(payload) < 9 || !hmac.Equal(mac, u.mac(payload)) {
 		return 0, "", ErrBadUnsubscribeToken
 	}

@@ -99,6 +99,8 @@ func (s *Service) checkAudience(ctx context.Context, aud *model.Audience) (store
 	}
 	if len(aud.Countries)+len(aud.Regions)+len(aud.Kinds)+len(aud.Tags)+len(aud.InstitutionIDs) > 2000 {
 		fe.Add("audience", "too many criteria")
+	} else if err := s.checkAudienceIDs(ctx, aud, fe); err != nil {
+		return f, err
 	}
 	// Country-level criteria (place, ratification, priority, stage) become one country list.
 	t, err := s.store.ListCountries(ctx)
@@ -182,6 +184,36 @@ func (s *Service) checkAudience(ctx context.Context, aud *model.Audience) (store
 		}
 	}
 	return f, nil
+}
+
+// checkAudienceIDs refuses institution and stage ids that do not exist: an
+// unknown id would otherwise match nobody and pass for a valid audience.
+func (s *Service) checkAudienceIDs(ctx context.Context, aud *model.Audience, fe model.FieldErrors) error {
+	seen := map[int64]bool{}
+	for _, id := range aud.InstitutionIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if _, err := s.store.GetInstitution(ctx, id); model.ErrorCode(err) == model.CodeNotFound {
+			fe.Add("audience.institution_ids", fmt.Sprintf("no institution with id %d", id))
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(aud.StageIDs) == 0 {
+		return nil
+	}
+	stages, err := s.store.ListStages(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range aud.StageIDs {
+		if !slices.ContainsFunc(stages, func(st model.Stage) bool { return st.ID == id }) {
+			fe.Add("audience.stage_ids", fmt.Sprintf("no stage with id %d", id))
+		}
+	}
+	return nil
 }
 
 // PreviewAudience resolves an audience: who gets which language, and who is
@@ -273,7 +305,7 @@ type CampaignInput struct {
 	Connections      int
 }
 
-func (s *Service) checkCampaign(ctx context.Context, in *CampaignInput) error {
+func (s *Service) checkCampaign(ctx context.Context, a Actor, in *CampaignInput) error {
 	in.Name = strings.TrimSpace(in.Name)
 	in.FallbackLanguage = strings.ToLower(strings.TrimSpace(in.FallbackLanguage))
 	if in.FallbackLanguage == "" {
@@ -295,10 +327,15 @@ func (s *Service) checkCampaign(ctx context.Context, in *CampaignInput) error {
 		fe.Add("fallback_language", "the template has no "+in.FallbackLanguage+" variant")
 	}
 	if in.SenderID != nil {
-		if _, err := s.store.GetSender(ctx, *in.SenderID); model.ErrorCode(err) == model.CodeNotFound {
+		si, err := s.store.GetSender(ctx, *in.SenderID)
+		switch {
+		case model.ErrorCode(err) == model.CodeNotFound:
 			fe.Add("sender_id", "no such sender identity")
-		} else if err != nil {
+		case err != nil:
 			return err
+		case si.OrganisationID != a.User.OrganisationID && a.User.Role != model.RoleAdmin:
+			// An organisation speaks only in its own name; admins may choose any.
+			fe.Add("sender_id", "this sender identity belongs to another organisation")
 		}
 	} else if s.mail.FromAddr == "" {
 		fe.Add("sender_id", "choose a sender identity (RATIFY_MAIL_FROM is not set)")
@@ -349,7 +386,7 @@ func (s *Service) SaveCampaign(ctx context.Context, a Actor, id int64, in Campai
 	if err := require(a, auth.ManageCampaigns); err != nil {
 		return nil, err
 	}
-	if err := s.checkCampaign(ctx, &in); err != nil {
+	if err := s.checkCampaign(ctx, a, &in); err != nil {
 		return nil, err
 	}
 	aud, err := json.Marshal(in.Audience)
