@@ -65,7 +65,11 @@ func NewHasherCost(concurrent int, memoryKiB, passes uint32) *Hasher {
 			h.common[strings.ToLower(p)] = struct{}{}
 		}
 	}
-	h.dummy = h.encode(make([]byte, saltLen), argon2.IDKey([]byte("ratify-dummy-password"), make([]byte, saltLen), passes, memoryKiB, argonThreads, argonKeyLen))
+	// The dummy's key is all zeros rather than a computed hash: verifying
+	// against it costs a full argon2id run all the same, no password hashes
+	// to all zeros, and no process pays 64 MiB at start for it (which would
+	// also set the heap's first GC goal at twice that).
+	h.dummy = h.encode(make([]byte, saltLen), make([]byte, argonKeyLen))
 	return h
 }
 

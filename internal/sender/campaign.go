@@ -124,11 +124,26 @@ func (r *run) finish(ctx context.Context) error {
 	return err
 }
 
-// worker owns one connection and sends batch after batch.
-func (r *run) worker(ctx context.Context) error {
+// worker owns one connection and sends batch after batch. A batch's
+// outcomes are recorded while the next batch is claimed and sent, so the
+// connection does not sit idle during the database's commit; at most one
+// recording is in flight, and the worker waits for it before it returns.
+func (r *run) worker(ctx context.Context) (err error) {
 	e := r.e
 	var conn mail.Conn
+	var recording chan error
+	settle := func() error {
+		if recording == nil {
+			return nil
+		}
+		rerr := <-recording
+		recording = nil
+		return rerr
+	}
 	defer func() {
+		if rerr := settle(); err == nil {
+			err = rerr
+		}
 		if conn != nil {
 			_ = conn.Close()
 		}
@@ -151,6 +166,10 @@ func (r *run) worker(ctx context.Context) error {
 			return err
 		}
 		if len(rows) == 0 {
+			// This worker's own last batch counts as pending until it is recorded.
+			if err := settle(); err != nil {
+				return err
+			}
 			n, next, err := e.store.PendingRecipients(ctx, r.c.ID)
 			if err != nil {
 				return err
@@ -186,9 +205,15 @@ func (r *run) worker(ctx context.Context) error {
 			_ = conn.Close()
 			conn = nil
 		}
-		// Record even when shutting down: the messages are out.
-		if err := r.record(context.WithoutCancel(ctx), rows, results, lease, contacts); err != nil {
-			return err
+		prev := settle()
+		// Record even when shutting down, or when the previous batch could
+		// not be recorded: these messages are out.
+		recording = make(chan error, 1)
+		go func(done chan<- error) {
+			done <- r.record(context.WithoutCancel(ctx), rows, results, lease, contacts)
+		}(recording)
+		if prev != nil {
+			return prev
 		}
 	}
 }

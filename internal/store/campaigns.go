@@ -151,6 +151,8 @@ func (s *Store) RecipientContactIDs(ctx context.Context, campaignID int64) (map[
 // lease expired while sending (a crashed process) are claimed again and
 // flagged ambiguous: they may have been sent. On PostgreSQL, SKIP LOCKED lets
 // several processes claim from one campaign without waiting for each other.
+// The state IN term is implied by the rest; it is spelled out so both
+// dialects use the partial index campaign_recipients_pending_idx.
 func (s *Store) ClaimRecipients(ctx context.Context, campaignID int64, n int, now, leaseUntil time.Time) ([]model.CampaignRecipient, error) {
 	lock := ""
 	if s.dialect == Postgres {
@@ -160,7 +162,8 @@ func (s *Store) ClaimRecipients(ctx context.Context, campaignID int64, n int, no
 		ambiguous = (ambiguous OR state = 'sending'),
 		state = 'sending', lease_until = ?, attempts = attempts + 1
 	WHERE id IN (SELECT id FROM campaign_recipients
-		WHERE campaign_id = ? AND ((state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
+		WHERE campaign_id = ? AND state IN ('queued', 'sending')
+			AND ((state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
 			OR (state = 'sending' AND lease_until < ?))
 		ORDER BY id LIMIT ?` + lock + `)
 	RETURNING id, campaign_id, contact_id, email, language, message_id, state, ambiguous, skip_reason, attempts, next_attempt_at, lease_until, last_reply, sent_at`
@@ -266,16 +269,62 @@ func (s *Store) RetryFailed(ctx context.Context, campaignID int64) (int64, error
 	return res.RowsAffected, mapErr(res.Error, "campaign recipients")
 }
 
-// ContactsForMerge loads contacts with their current posts and country, for rendering.
+// ContactsForMerge loads what rendering a message needs of each contact —
+// name, country, do-not-contact and removal, and current posts (oldest
+// first) with their institution — in one query; the other fields are left
+// empty. The sender calls it once per batch.
 func (s *Store) ContactsForMerge(ctx context.Context, ids []int64) (map[int64]*model.Contact, error) {
-	var cs []model.Contact
-	err := s.conn(ctx).Preload("Positions", "end_date IS NULL").Preload("Positions.Institution").Preload("Country").
-		Where("id IN ?", ids).Find(&cs).Error
-	out := make(map[int64]*model.Contact, len(cs))
-	for i := range cs {
-		out[cs[i].ID] = &cs[i]
+	out := make(map[int64]*model.Contact, len(ids))
+	if len(ids) == 0 {
+		return out, nil
 	}
-	return out, mapErr(err, "contacts")
+	var rows []struct {
+		ID              int64      `gorm:"column:id"`
+		Honorific       string     `gorm:"column:honorific"`
+		FirstName       string     `gorm:"column:first_name"`
+		LastName        string     `gorm:"column:last_name"`
+		CountryISO3     *string    `gorm:"column:country_iso3"`
+		DoNotContact    bool       `gorm:"column:do_not_contact"`
+		ErasedAt        *time.Time `gorm:"column:erased_at"`
+		DeletedAt       *time.Time `gorm:"column:deleted_at"`
+		PositionID      *int64     `gorm:"column:position_id"`
+		Title           *string    `gorm:"column:title"`
+		InstitutionID   *int64     `gorm:"column:institution_id"`
+		InstitutionName *string    `gorm:"column:institution_name"`
+	}
+	err := s.conn(ctx).Raw(`SELECT c.id, c.honorific, c.first_name, c.last_name, c.country_iso3, c.do_not_contact, c.erased_at, c.deleted_at,
+			p.id AS position_id, p.title, p.institution_id, i.name AS institution_name
+		FROM contacts c
+		LEFT JOIN positions p ON p.contact_id = c.id AND p.end_date IS NULL
+		LEFT JOIN institutions i ON i.id = p.institution_id
+		WHERE c.id IN ?
+		ORDER BY c.id, p.id`, ids).Scan(&rows).Error
+	if err != nil {
+		return nil, mapErr(err, "contacts")
+	}
+	for _, r := range rows {
+		c := out[r.ID]
+		if c == nil {
+			c = &model.Contact{ID: r.ID, Honorific: r.Honorific, FirstName: r.FirstName, LastName: r.LastName,
+				CountryISO3: r.CountryISO3, DoNotContact: r.DoNotContact, ErasedAt: r.ErasedAt, DeletedAt: r.DeletedAt}
+			out[r.ID] = c
+		}
+		if r.PositionID == nil {
+			continue
+		}
+		p := model.Position{ID: *r.PositionID, ContactID: r.ID}
+		if r.Title != nil {
+			p.Title = *r.Title
+		}
+		if r.InstitutionID != nil {
+			p.InstitutionID = *r.InstitutionID
+			if r.InstitutionName != nil {
+				p.Institution = &model.Institution{ID: *r.InstitutionID, Name: *r.InstitutionName}
+			}
+		}
+		c.Positions = append(c.Positions, p)
+	}
+	return out, nil
 }
 
 // DigestTaken records that a user's digest for day is being sent; false
