@@ -42,8 +42,8 @@ var tableBaseline = []RawQuery{
 }
 
 // A dossier needs the state, its standings and, per instrument, the length
-// of the timeline and its newest events (service.DossierEvents) with their
-// actors' names.
+// newest events (service.DossierEvents, and one more to know whether there are
+// older ones) with their actors' names.
 var dossierBaseline = func() []RawQuery {
 	q := []RawQuery{
 		{Name: "country", Args: heavyArg, SQL: `SELECT c.*, s.name, s.position, o.name, o.short_name, u.name
@@ -58,10 +58,9 @@ var dossierBaseline = func() []RawQuery {
 	for _, code := range []string{"ICRMW", "C097", "C143", "C189"} {
 		args := func(f *Fixture) []any { return []any{f.Vars["heavy_iso3"], code} }
 		q = append(q,
-			RawQuery{Name: "count " + code, Args: args, SQL: `SELECT count(*) FROM ratification_events WHERE country_iso3 = ? AND instrument_code = ?`},
 			RawQuery{Name: "events " + code, Args: args, SQL: `SELECT e.*, u.name FROM ratification_events e
 		LEFT JOIN users u ON u.id = e.actor_id
-		WHERE e.country_iso3 = ? AND e.instrument_code = ? ORDER BY e.at DESC, e.id DESC LIMIT 20`})
+		WHERE e.country_iso3 = ? AND e.instrument_code = ? ORDER BY e.at DESC, e.id DESC LIMIT 21`})
 	}
 	return q
 }()

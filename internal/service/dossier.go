@@ -14,9 +14,10 @@ import (
 type InstrumentStanding struct {
 	Instrument   model.Instrument
 	Ratification *model.Ratification // nil: status none, nothing recorded
-	// Events are the newest DossierEvents of the timeline; EventsTotal counts all.
-	Events      []model.RatificationEvent
-	EventsTotal int64
+	// Events are the newest DossierEvents of the timeline; MoreEvents says
+	// the full history page has older ones.
+	Events     []model.RatificationEvent
+	MoreEvents bool
 }
 
 // DossierEvents is how much of each timeline a dossier shows; the full
@@ -62,7 +63,7 @@ func (s *Service) Dossier(ctx context.Context, a Actor, iso3 string) (*Dossier, 
 				st.Ratification = &rats[i]
 			}
 		}
-		if st.Events, st.EventsTotal, err = s.store.RecentEvents(ctx, c.ISO3, in.Code, DossierEvents); err != nil {
+		if st.Events, st.MoreEvents, err = s.store.RecentEvents(ctx, c.ISO3, in.Code, DossierEvents); err != nil {
 			return nil, err
 		}
 		d.Standings = append(d.Standings, st)

@@ -78,10 +78,17 @@ func (s *Store) RatificationEvents(ctx context.Context, iso3, code string) ([]mo
 	return out, mapErr(err, "ratification events")
 }
 
-// RecentEvents returns the newest limit events of one timeline and the
-// timeline's length, so a dossier stays light however long the history.
-func (s *Store) RecentEvents(ctx context.Context, iso3, code string, limit int) ([]model.RatificationEvent, int64, error) {
-	return s.EventsPage(ctx, iso3, code, model.Page{PerPage: limit})
+// RecentEvents returns the newest limit events of one timeline and whether
+// there are more, so a dossier stays light however long the history: it reads
+// one row more than it shows instead of counting them all.
+func (s *Store) RecentEvents(ctx context.Context, iso3, code string, limit int) ([]model.RatificationEvent, bool, error) {
+	var out []model.RatificationEvent
+	err := s.conn(ctx).Preload("Actor").Where("country_iso3 = ? AND instrument_code = ?", iso3, code).
+		Order("at DESC, id DESC").Limit(limit + 1).Find(&out).Error
+	if len(out) > limit {
+		return out[:limit], true, mapErr(err, "ratification events")
+	}
+	return out, false, mapErr(err, "ratification events")
 }
 
 // EventsPage returns one page of a timeline, newest first, and its length.
