@@ -54,7 +54,11 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 			if !m.AppliedAt.IsZero() {
 				at = m.AppliedAt.UTC().Format("2006-01-02 15:04:05")
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.Source.Version, m.State, at, m.Source.Path)
+			file := m.Source.Path
+			if file == "" {
+				file = "(reference data, loaded by Go code)"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", m.Source.Version, m.State, at, file)
 		}
 		return tw.Flush()
 	}
