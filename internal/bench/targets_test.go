@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"ratify/internal/service"
 )
@@ -18,6 +20,23 @@ type Target struct {
 	Path  func(tb testing.TB, f *Fixture) string
 	Check func(f *Fixture, body []byte) error // functional check of one answer
 	Raw   []RawQuery
+	// Needs names the facts (Fixture.Vars) a data set must publish for the
+	// target to be measured over it; others skip it.
+	Needs []string
+	// Budget overrides the data set's p95 bar.
+	Budget time.Duration
+	// Load, when set, measures the target under concurrent clients against
+	// a bare net/http baseline instead (concurrent_test.go).
+	Load *Load
+}
+
+func (tg Target) missing(f *Fixture) string {
+	for _, k := range tg.Needs {
+		if _, ok := f.Vars[k]; !ok {
+			return k
+		}
+	}
+	return ""
 }
 
 // RawQuery is one baseline query, with ? placeholders.
@@ -25,6 +44,9 @@ type RawQuery struct {
 	Name string
 	SQL  string
 	Args func(f *Fixture) []any
+	// MayBeEmpty: the query may read no rows (a list the data set leaves
+	// empty); otherwise an empty result fails the run as a broken baseline.
+	MayBeEmpty bool
 }
 
 func heavyArg(f *Fixture) []any { return []any{f.Vars["heavy_iso3"]} }
@@ -105,9 +127,15 @@ var Targets = []Target{
 		Name: "dossier-html",
 		Path: func(tb testing.TB, f *Fixture) string { return "/countries/" + f.Var(tb, "heavy_iso3") },
 		Check: func(f *Fixture, body []byte) error {
-			return contains(body, "History (", "Coordinator 1", "Bench note")
+			want := []string{"History (", "Coordinator 1", "Bench note"}
+			if _, ok := f.Vars["outreach"]; ok {
+				want = append(want, "outreach records for")
+			}
+			return contains(body, want...)
 		},
-		Raw: dossierBaseline,
+		// The page also lists the state's institutions, people, outreach
+		// and follow-ups (server.dossierActivity); the JSON dossier does not.
+		Raw: append(slices.Clone(dossierBaseline), dossierActivityBaseline...),
 	},
 	{
 		Name: "dossier-json", API: true,
@@ -131,6 +159,8 @@ var Targets = []Target{
 		},
 		Raw: dossierBaseline,
 	},
+	dashboardTarget,
+	contactSearchTarget,
 }
 
 func contains(body []byte, wants ...string) error {

@@ -129,18 +129,22 @@ func (sc *smtpConn) Send(ctx context.Context, msgs []*Message) []Result {
 		return out
 	}
 	if len(built) > 0 {
-		// One check per batch: a connection the server dropped while we
-		// were busy with the database is found before any message is tried.
-		err := sc.conn.UpdateDeadline(sc.timeout)
-		if err == nil {
-			err = sc.conn.Noop()
-		}
-		if err != nil {
-			sc.broken = true
-			for _, i := range index {
-				out[i] = Result{Outcome: Retry, Reply: "not attempted: connection check: " + err.Error()}
+		// One check per batch. A connection the server closed while it sat
+		// idle (servers drop idle clients after a minute or so, and a
+		// campaign's connections idle while it waits for retries) is
+		// replaced once, before any message is tried, so that the batch is
+		// not charged a delivery attempt and a back-off for an old line.
+		if err := sc.check(); err != nil {
+			_ = sc.conn.Close()
+			conn, derr := sc.c.DialToSMTPClientWithContext(ctx)
+			if derr != nil {
+				sc.broken = true
+				for _, i := range index {
+					out[i] = Result{Outcome: Retry, Reply: "not attempted: connection check: " + err.Error() + "; reconnect: " + derr.Error()}
+				}
+				return out
 			}
-			return out
+			sc.conn = conn
 		}
 	}
 	for k, gm := range built {
@@ -158,6 +162,14 @@ func (sc *smtpConn) Send(ctx context.Context, msgs []*Message) []Result {
 		}
 	}
 	return out
+}
+
+// check extends the deadline and sends NOOP.
+func (sc *smtpConn) check() error {
+	if err := sc.conn.UpdateDeadline(sc.timeout); err != nil {
+		return err
+	}
+	return sc.conn.Noop()
 }
 
 // lostConnection reports a send that failed without an SMTP reply (the

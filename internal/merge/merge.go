@@ -8,6 +8,7 @@ import (
 	"bytes"
 	htmltemplate "html/template"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -55,23 +56,30 @@ type Rendered struct {
 	Subject, HTML, Text string
 }
 
+// renderBuffers keeps the buffers of finished renders: a campaign renders
+// thousands of messages of the same size, and growing a fresh buffer to 10 KB
+// for each was a large share of the sender's garbage.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // Render executes the variant for one recipient. A CR or LF in the subject
 // is folded to a space so no merge value can add a header.
 func (t *Template) Render(d *Data) (Rendered, error) {
 	var r Rendered
-	var b bytes.Buffer
-	if err := t.subject.Execute(&b, d); err != nil {
+	b := renderBuffers.Get().(*bytes.Buffer)
+	defer renderBuffers.Put(b)
+	b.Reset()
+	if err := t.subject.Execute(b, d); err != nil {
 		return r, err
 	}
 	r.Subject = strings.Join(strings.Fields(b.String()), " ")
 	b.Reset()
-	if err := t.html.Execute(&b, d); err != nil {
+	if err := t.html.Execute(b, d); err != nil {
 		return r, err
 	}
 	r.HTML = b.String()
 	b.Reset()
 	if t.text != nil {
-		if err := t.text.Execute(&b, d); err != nil {
+		if err := t.text.Execute(b, d); err != nil {
 			return r, err
 		}
 		r.Text = b.String()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ratify/internal/mail"
@@ -28,6 +29,13 @@ type run struct {
 	rats      map[string]map[string]*model.Ratification
 	codes     []string
 	limit     *limiter
+
+	// cursor is the highest row id this run has claimed; claims go on from
+	// it and start again from the first row when it finds nothing or when
+	// rescanned (real time, unix ns) is a poll interval old, for retries
+	// and run-out leases.
+	cursor    atomic.Int64
+	rescanned atomic.Int64
 }
 
 func (e *Engine) prepare(ctx context.Context, id int64) (*run, error) {
@@ -161,7 +169,7 @@ func (r *run) worker(ctx context.Context) (err error) {
 		}
 		now := e.opts.Now().UTC()
 		lease := now.Add(e.opts.Lease)
-		rows, err := e.store.ClaimRecipients(ctx, r.c.ID, e.opts.BatchSize, now, lease)
+		rows, err := r.claim(ctx, now, lease)
 		if err != nil {
 			return err
 		}
@@ -216,6 +224,36 @@ func (r *run) worker(ctx context.Context) (err error) {
 			return prev
 		}
 	}
+}
+
+// claim leases the next batch of due rows, going on from the cursor.
+func (r *run) claim(ctx context.Context, now, lease time.Time) ([]model.CampaignRecipient, error) {
+	e := r.e
+	after := r.cursor.Load()
+	if time.Since(time.Unix(0, r.rescanned.Load())) >= e.opts.Poll {
+		after = 0
+	}
+	rows, err := e.store.ClaimRecipientsAfter(ctx, r.c.ID, after, e.opts.BatchSize, now, lease)
+	if err == nil && len(rows) == 0 && after > 0 {
+		after = 0
+		rows, err = e.store.ClaimRecipientsAfter(ctx, r.c.ID, 0, e.opts.BatchSize, now, lease)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if after == 0 {
+		r.rescanned.Store(time.Now().UnixNano())
+	}
+	var top int64
+	for _, row := range rows {
+		top = max(top, row.ID)
+	}
+	for cur := r.cursor.Load(); top > cur; cur = r.cursor.Load() {
+		if r.cursor.CompareAndSwap(cur, top) {
+			break
+		}
+	}
+	return rows, nil
 }
 
 func retryAll(rows []model.CampaignRecipient, reply string) []mail.Result {

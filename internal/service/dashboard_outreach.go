@@ -6,7 +6,6 @@ import (
 
 	"ratify/internal/auth"
 	"ratify/internal/model"
-	"ratify/internal/store"
 )
 
 // MonthCount is the outreach logged in one calendar month.
@@ -52,7 +51,7 @@ func (s *Service) DashboardOutreach(ctx context.Context, a Actor, d *Dashboard) 
 		out.Months = append(out.Months, MonthCount{Month: m, Count: n})
 		out.Total += n
 	}
-	if out.Recent, _, err = s.store.ListOutreach(ctx, store.OutreachFilter{ViewerOrgID: org, Page: model.Page{PerPage: 6}}); err != nil {
+	if out.Recent, err = s.store.LatestOutreach(ctx, org, 6); err != nil {
 		return nil, err
 	}
 	mine, err := s.MyFollowups(ctx, a)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,13 +17,20 @@ func foldText(s string) string {
 	if isASCII(s) {
 		return s // nothing to decompose: skip building the transform chain
 	}
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	// A chain carries buffers of some kilobytes: building one per call was
+	// most of what a CSV import allocated. transform.String resets it.
+	t := foldChains.Get().(transform.Transformer)
+	defer foldChains.Put(t)
 	out, _, err := transform.String(t, s)
 	if err != nil {
 		return s
 	}
 	return out
 }
+
+var foldChains = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

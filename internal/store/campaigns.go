@@ -154,6 +154,17 @@ func (s *Store) RecipientContactIDs(ctx context.Context, campaignID int64) (map[
 // The state IN term is implied by the rest; it is spelled out so both
 // dialects use the partial index campaign_recipients_pending_idx.
 func (s *Store) ClaimRecipients(ctx context.Context, campaignID int64, n int, now, leaseUntil time.Time) ([]model.CampaignRecipient, error) {
+	return s.ClaimRecipientsAfter(ctx, campaignID, 0, n, now, leaseUntil)
+}
+
+// ClaimRecipientsAfter is ClaimRecipients for the rows whose id is above
+// after. A sender passes the highest id it has claimed so far, so that each
+// claim starts where the last one stopped: from the first row, the index
+// scan steps over an entry for every row the campaign has already claimed
+// until vacuum removes them, and a long transaction anywhere in the database
+// (a backup, say) holds vacuum back — each claim then costs more than the
+// last. Retries and run-out leases below after need a claim from 0.
+func (s *Store) ClaimRecipientsAfter(ctx context.Context, campaignID, after int64, n int, now, leaseUntil time.Time) ([]model.CampaignRecipient, error) {
 	lock := ""
 	if s.dialect == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
@@ -162,13 +173,13 @@ func (s *Store) ClaimRecipients(ctx context.Context, campaignID int64, n int, no
 		ambiguous = (ambiguous OR state = 'sending'),
 		state = 'sending', lease_until = ?, attempts = attempts + 1
 	WHERE id IN (SELECT id FROM campaign_recipients
-		WHERE campaign_id = ? AND state IN ('queued', 'sending')
+		WHERE campaign_id = ? AND state IN ('queued', 'sending') AND id > ?
 			AND ((state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
 			OR (state = 'sending' AND lease_until < ?))
 		ORDER BY id LIMIT ?` + lock + `)
 	RETURNING id, campaign_id, contact_id, email, language, message_id, state, ambiguous, skip_reason, attempts, next_attempt_at, lease_until, last_reply, sent_at`
 	var out []model.CampaignRecipient
-	err := s.conn(ctx).Raw(q, leaseUntil, campaignID, now, now, n).Scan(&out).Error
+	err := s.conn(ctx).Raw(q, leaseUntil, campaignID, after, now, now, n).Scan(&out).Error
 	return out, mapErr(err, "claim recipients")
 }
 

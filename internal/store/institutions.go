@@ -126,5 +126,5 @@ func (s *Store) AddPositionsIfMissing(ctx context.Context, ps []model.Position) 
 	if len(add) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).Omit("Institution").CreateInBatches(add, 1000).Error, "positions")
+	return mapErr(s.conn(ctx).Omit("Institution").CreateInBatches(add, s.insertBatch(1000, &model.Position{})).Error, "positions")
 }

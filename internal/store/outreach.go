@@ -26,7 +26,8 @@ type OutreachFilter struct {
 	Page           model.Page
 }
 
-// visibleOutreach is the one place the privacy rule lives in SQL.
+// visibleOutreach is the one place the privacy rule lives in SQL over the
+// records; CountOutreachByMonth restates it over the monthly counts.
 func (s *Store) visibleOutreach(ctx context.Context, viewerOrgID int64) *gorm.DB {
 	return s.conn(ctx).Model(&model.Outreach{}).
 		Where("outreach.deleted_at IS NULL AND (outreach.visibility = 'coalition' OR outreach.organisation_id = ?)", viewerOrgID)
@@ -187,24 +188,28 @@ func (s *Store) OutreachPerMonth(ctx context.Context, viewerOrgID int64, from ti
 	return out, nil
 }
 
-// CountOutreachByMonth is the grouped version of OutreachPerMonth for large logs.
+// CountOutreachByMonth counts visible outreach per month since from, as
+// "YYYY-MM" → n. It reads outreach_month_counts, which triggers keep up to
+// date (migration 00008): counting the rows themselves read every record of
+// the last year, half a million of them at a million records, on every view
+// of the dashboard.
 func (s *Store) CountOutreachByMonth(ctx context.Context, viewerOrgID int64, from time.Time) (map[string]int64, error) {
-	expr := "to_char(outreach.date, 'YYYY-MM')"
-	if s.dialect == SQLite {
-		expr = "substr(outreach.date, 1, 7)"
-	}
 	var rows []struct {
 		Month string
 		N     int64
 	}
-	err := s.visibleOutreach(ctx, viewerOrgID).Select(expr+" AS month, count(*) AS n").Where("outreach.date >= ?", from).
+	// The privacy rule of visibleOutreach, over the counts.
+	err := s.conn(ctx).Table("outreach_month_counts").Select("month, SUM(n) AS n").
+		Where("month >= ? AND (visibility = 'coalition' OR organisation_id = ?)", from.UTC().Format("2006-01"), viewerOrgID).
 		Group("month").Scan(&rows).Error
 	if err != nil {
 		return nil, mapErr(err, "outreach")
 	}
 	out := map[string]int64{}
 	for _, r := range rows {
-		out[r.Month] = r.N
+		if r.N != 0 {
+			out[r.Month] = r.N
+		}
 	}
 	return out, nil
 }
@@ -212,12 +217,22 @@ func (s *Store) CountOutreachByMonth(ctx context.Context, viewerOrgID int64, fro
 // CountriesWithOutreachSince lists countries with visible outreach on or after since.
 func (s *Store) CountriesWithOutreachSince(ctx context.Context, viewerOrgID int64, since time.Time) (map[string]bool, error) {
 	var isos []string
-	err := s.visibleOutreach(ctx, viewerOrgID).Where("outreach.date >= ? AND outreach.country_iso3 IS NOT NULL", since).
-		Distinct("outreach.country_iso3").Pluck("outreach.country_iso3", &isos).Error
+	// One probe per state into the live outreach by country and date
+	// (migration 00008) rather than reading every record since then.
+	seen := s.visibleOutreach(ctx, viewerOrgID).Select("1").Where("outreach.country_iso3 = countries.iso3 AND outreach.date >= ?", since)
+	err := s.conn(ctx).Model(&model.Country{}).Where("EXISTS (?)", seen).Pluck("countries.iso3", &isos).Error
 	out := map[string]bool{}
 	for _, i := range isos {
 		out[i] = true
 	}
+	return out, mapErr(err, "outreach")
+}
+
+// LatestOutreach returns the n newest visible records, without counting
+// them all as ListOutreach does.
+func (s *Store) LatestOutreach(ctx context.Context, viewerOrgID int64, n int) ([]model.Outreach, error) {
+	var out []model.Outreach
+	err := preloadOutreach(s.visibleOutreach(ctx, viewerOrgID)).Order("outreach.date DESC, outreach.id DESC").Limit(n).Find(&out).Error
 	return out, mapErr(err, "outreach")
 }
 
@@ -235,7 +250,7 @@ func (s *Store) CreateOutreachBatch(ctx context.Context, os []model.Outreach) er
 			insts[i], contacts[i] = os[i].Instruments, os[i].Contacts
 			os[i].Instruments, os[i].Contacts = nil, nil
 		}
-		if err := db.Omit("Organisation", "User", "Country").CreateInBatches(os, 500).Error; err != nil {
+		if err := db.Omit("Organisation", "User", "Country").CreateInBatches(os, s.insertBatch(500, &model.Outreach{})).Error; err != nil {
 			return mapErr(err, "outreach")
 		}
 		var li []model.OutreachInstrument
@@ -252,12 +267,12 @@ func (s *Store) CreateOutreachBatch(ctx context.Context, os []model.Outreach) er
 			os[i].Instruments, os[i].Contacts = insts[i], contacts[i]
 		}
 		if len(li) > 0 {
-			if err := db.CreateInBatches(li, 1000).Error; err != nil {
+			if err := db.CreateInBatches(li, s.insertBatch(1000, &model.OutreachInstrument{})).Error; err != nil {
 				return mapErr(err, "outreach instruments")
 			}
 		}
 		if len(lc) > 0 {
-			if err := db.CreateInBatches(lc, 1000).Error; err != nil {
+			if err := db.CreateInBatches(lc, s.insertBatch(1000, &model.OutreachContact{})).Error; err != nil {
 				return mapErr(err, "outreach contacts")
 			}
 		}
@@ -270,7 +285,7 @@ func (s *Store) CreateFollowupBatch(ctx context.Context, fs []model.Followup) er
 	if len(fs) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).Omit("Assignee", "AssignedBy", "Country", "Contact").CreateInBatches(fs, 500).Error, "follow-ups")
+	return mapErr(s.conn(ctx).Omit("Assignee", "AssignedBy", "Country", "Contact").CreateInBatches(fs, s.insertBatch(500, &model.Followup{})).Error, "follow-ups")
 }
 
 // CountContacts counts live contacts.
