@@ -1,5 +1,6 @@
-// Builds the ratify binary, starts `ratify serve --demo` on a free port with a
-// fresh data folder, waits until /readyz answers 200, and stops it with SIGTERM.
+// Builds the ratify binary (or takes the one e2e/run.sh built, in RATIFY_E2E_BIN),
+// starts `ratify serve --demo` on a free port with a fresh data folder, waits
+// until /readyz answers 200, and stops it with SIGTERM.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -20,7 +21,7 @@ function goEnv() {
   return { ...process.env, PATH: [process.env.PATH, ...extra].filter(Boolean).join(path.delimiter) };
 }
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
@@ -52,17 +53,23 @@ async function waitReady(url, child, output, timeoutMs) {
 }
 
 /**
- * Builds and starts Ratify with the demo data set.
+ * Builds and starts Ratify with the demo data set. `env` adds variables to the
+ * server's environment; as a function it is given the server's address first
+ * (for settings such as RATIFY_BASE_URL that must name it).
+ * @param {{readyTimeoutMs?: number, env?: object | ((url: string) => object)}} [options]
  * @returns {Promise<{url: string, stop: () => Promise<void>, output: () => string}>}
  */
-export async function startServer({ readyTimeoutMs = 30_000 } = {}) {
+export async function startServer({ readyTimeoutMs = 30_000, env = {} } = {}) {
   const dir = await mkdtemp(path.join(tmpdir(), 'ratify-e2e-'));
-  const bin = path.join(dir, 'ratify');
-  try {
-    await run('go', ['build', '-o', bin, './cmd/ratify'], { cwd: repoRoot, env: goEnv(), maxBuffer: 16 << 20 });
-  } catch (err) {
-    await rm(dir, { recursive: true, force: true });
-    throw new Error(`go build failed:\n${err.stderr || err.message}`);
+  let bin = process.env.RATIFY_E2E_BIN;
+  if (!bin) {
+    bin = path.join(dir, 'ratify');
+    try {
+      await run('go', ['build', '-o', bin, './cmd/ratify'], { cwd: repoRoot, env: goEnv(), maxBuffer: 16 << 20 });
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw new Error(`go build failed:\n${err.stderr || err.message}`);
+    }
   }
 
   const port = await freePort();
@@ -75,6 +82,7 @@ export async function startServer({ readyTimeoutMs = 30_000 } = {}) {
       RATIFY_ADDR: `127.0.0.1:${port}`,
       RATIFY_DATA_DIR: dataDir,
       RATIFY_LOG_LEVEL: process.env.RATIFY_LOG_LEVEL || 'warn',
+      ...(typeof env === 'function' ? env(url) : env),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
