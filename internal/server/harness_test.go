@@ -178,7 +178,9 @@ func (e *env) send(req *http.Request) response {
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+	out := response{Status: res.StatusCode, Header: res.Header, Body: string(b)}
+	e.checkContract(req, out)
+	return out
 }
 
 // testHasher is real argon2id at a lower cost (8 MiB, one pass): the suite

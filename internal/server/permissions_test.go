@@ -230,7 +230,9 @@ func TestPermissionsAnonymous(t *testing.T) {
 			// The calendar feed's secret token is its credential; without it the answer is 404.
 			"GET /followups.ics": true,
 			// One-click unsubscribe (RFC 8058): the signed token is the credential.
-			"GET /u/:token": true, "POST /u/:token": true}
+			"GET /u/:token": true, "POST /u/:token": true,
+			// The OpenAPI document holds the API's shape and no data; clients read it before they have a token.
+			"GET /api/v1/openapi.json": true}
 		param := regexp.MustCompile(`[:*][a-z0-9_]+`)
 		for _, r := range engine.Routes() {
 			if public[r.Method+" "+r.Path] {
@@ -259,6 +261,7 @@ func TestPermissionsAnonymous(t *testing.T) {
 			{"GET", "/healthz", "", 200},
 			{"GET", "/readyz", "", 200},
 			{"GET", "/login", "", 200},
+			{"GET", "/api/v1/openapi.json", "", 200},
 			{"POST", "/api/v1/auth/login", `{"email":"viewer@a.test","password":"` + testPassword + `"}`, 200},
 		} {
 			if res := permSend(e, c.method, c.path, c.body, "", ""); res.Status != c.want {

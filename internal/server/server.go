@@ -130,6 +130,7 @@ func (s *Server) routes(r *gin.Engine) {
 
 	api := r.Group("/api/v1")
 	api.POST("/auth/login", s.apiLogin)
+	api.GET("/openapi.json", s.openAPI)
 	authed := api.Group("", s.requireUser)
 	authed.POST("/auth/logout", s.apiLogout)
 	authed.GET("/me", s.apiMe)
