@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ratify/internal/auth"
 	"ratify/internal/model"
 	"ratify/internal/service"
 )
@@ -481,6 +482,11 @@ func (s *Server) apiDeleteStage(c *gin.Context) {
 // apiImportRatifications takes a multipart upload (file, source, dry_run) and
 // answers the differences; without dry_run=true it applies every difference.
 func (s *Server) apiImportRatifications(c *gin.Context) {
+	// Refuse before reading the upload, as apiImportContacts does.
+	if !actor(c).Can(auth.RecordTreatyStatus) {
+		s.fail(c, model.Forbidden())
+		return
+	}
 	fh, err := c.FormFile("file")
 	if err != nil {
 		s.fail(c, formFileError(err))

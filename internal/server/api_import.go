@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"ratify/internal/auth"
 	"ratify/internal/model"
 	"ratify/internal/service"
 )
@@ -58,6 +59,12 @@ func containsString(list []string, s string) bool {
 }
 
 func (s *Server) apiImportContacts(c *gin.Context) {
+	// Refuse before reading the upload: someone who may not import gets a
+	// 403 rather than remarks on their file, and nothing is spooled.
+	if !actor(c).Can(auth.ManageCampaigns) {
+		s.fail(c, model.Forbidden())
+		return
+	}
 	fh, err := c.FormFile("file")
 	if err != nil {
 		s.fail(c, formFileError(err))

@@ -42,6 +42,11 @@ func (s *Server) importPage(c *gin.Context) {
 // the ones the coordinator ticked (step 2).
 func (s *Server) importSubmit(c *gin.Context) {
 	a := actor(c)
+	// Refuse before reading the upload, as importPage refuses the form.
+	if !a.Can(auth.RecordTreatyStatus) {
+		s.fail(c, model.Forbidden())
+		return
+	}
 	ctx := c.Request.Context()
 	v := importView{Code: c.PostForm("instrument"), Source: c.PostForm("source")}
 	var err error
