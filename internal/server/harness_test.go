@@ -54,6 +54,13 @@ type env struct {
 
 func newEnv(t *testing.T, st *store.Store) *env {
 	t.Helper()
+	return newEnvWith(t, st, service.MailDeps{})
+}
+
+// newEnvWith is newEnv whose service has mail settings, for tests whose
+// routes send or sign unsubscribe links.
+func newEnvWith(t *testing.T, st *store.Store, mail service.MailDeps) *env {
+	t.Helper()
 	ctx := context.Background()
 	clk := &clock{t: time.Now().UTC()}
 	tokens, err := auth.NewTokens(testSecret, time.Hour, clk.Now)
@@ -61,7 +68,7 @@ func newEnv(t *testing.T, st *store.Store) *env {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(service.Deps{Store: st, Hasher: testHasher(), Tokens: tokens, Now: clk.Now, Log: quiet})
+	svc := service.New(service.Deps{Store: st, Hasher: testHasher(), Tokens: tokens, Now: clk.Now, Log: quiet, Mail: mail})
 	h, err := server.New(svc, server.Options{PublicURL: "http://ratify.test", BodyLimit: 64 << 10, Log: quiet})
 	if err != nil {
 		t.Fatal(err)
