@@ -20,7 +20,6 @@ type run struct {
 	e         *Engine
 	c         *model.Campaign
 	templates map[string]*merge.Template
-	subjects  map[string]string
 	sender    merge.Sender
 	fromName  string
 	fromAddr  string
@@ -132,10 +131,24 @@ func (r *run) finish(ctx context.Context) error {
 	return err
 }
 
-// worker owns one connection and sends batch after batch. A batch's
-// outcomes are recorded while the next batch is claimed and sent, so the
-// connection does not sit idle during the database's commit; at most one
-// recording is in flight, and the worker waits for it before it returns.
+// batch is a claimed batch, rendered and ready to send.
+type batch struct {
+	rows     []model.CampaignRecipient
+	lease    time.Time
+	msgs     []*mail.Message
+	index    []int         // msgs[k] is rows[index[k]]
+	results  []mail.Result // set for the rows that cannot be sent
+	contacts map[int64]*model.Contact
+	stop     bool // paused, cancelled or shutting down: nothing was claimed
+	err      error
+}
+
+// worker owns one connection and sends batch after batch. Three stages
+// overlap: while one batch is on the wire, the next is claimed, its contacts
+// read and its messages rendered, and the one before is recorded. The
+// connection thus waits neither for the database's commits nor for the
+// templates; at most one batch is prepared ahead and one recording is in
+// flight, and the worker waits for both before it returns.
 func (r *run) worker(ctx context.Context) (err error) {
 	e := r.e
 	var conn mail.Conn
@@ -148,7 +161,16 @@ func (r *run) worker(ctx context.Context) (err error) {
 		recording = nil
 		return rerr
 	}
+	next := r.prepareNext(ctx)
 	defer func() {
+		// A batch prepared ahead and never sent goes back to the queue as
+		// it was, so that it is neither charged an attempt nor, when its
+		// lease runs out, taken for a batch that may have been sent.
+		if b := <-next; len(b.rows) > 0 {
+			if rerr := e.store.ReleaseRecipients(context.WithoutCancel(ctx), ids(b.rows), b.lease); err == nil {
+				err = rerr
+			}
+		}
 		if rerr := settle(); err == nil {
 			err = rerr
 		}
@@ -157,58 +179,57 @@ func (r *run) worker(ctx context.Context) (err error) {
 		}
 	}()
 	for {
-		if err := ctx.Err(); err != nil {
+		b := <-next
+		if b.err != nil {
+			next = closed()
+			return b.err
+		}
+		if b.stop {
+			next = closed()
 			return nil
 		}
-		st, err := e.store.CampaignStatus(ctx, r.c.ID)
-		if err != nil {
-			return err
-		}
-		if st != model.CampaignSending {
-			return nil // paused or cancelled: stop between batches
-		}
-		now := e.opts.Now().UTC()
-		lease := now.Add(e.opts.Lease)
-		rows, err := r.claim(ctx, now, lease)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
+		if len(b.rows) == 0 {
 			// This worker's own last batch counts as pending until it is recorded.
 			if err := settle(); err != nil {
+				next = closed()
 				return err
 			}
-			n, next, err := e.store.PendingRecipients(ctx, r.c.ID)
+			n, due, err := e.store.PendingRecipients(ctx, r.c.ID)
 			if err != nil {
+				next = closed()
 				return err
 			}
 			if n == 0 {
+				next = closed()
 				return nil
 			}
 			wait := e.opts.Poll
-			if next != nil {
-				wait = min(max(next.Sub(now), 10*time.Millisecond), e.opts.Poll)
+			if due != nil {
+				wait = min(max(due.Sub(e.opts.Now().UTC()), 10*time.Millisecond), e.opts.Poll)
 			}
 			select {
 			case <-ctx.Done():
+				next = closed()
 				return nil
 			case <-time.After(wait):
 			}
+			next = r.prepareNext(ctx)
 			continue
 		}
+		next = r.prepareNext(ctx)
 		if conn == nil {
 			c, err := e.opts.Transport.Open(ctx)
 			if err != nil {
 				// The server is unreachable: give the rows back for a later try.
 				e.opts.Log.Warn("mail connection failed", "campaign", r.c.ID, "err", err)
-				if rerr := r.record(ctx, rows, retryAll(rows, "connection failed: "+err.Error()), lease, nil); rerr != nil {
+				if rerr := r.record(ctx, b.rows, retryAll(b.rows, "connection failed: "+err.Error()), b.lease, nil); rerr != nil {
 					return rerr
 				}
 				continue
 			}
 			conn = c
 		}
-		results, broken, contacts := r.sendBatch(ctx, conn, rows)
+		broken := r.send(ctx, conn, b)
 		if broken {
 			_ = conn.Close()
 			conn = nil
@@ -217,13 +238,64 @@ func (r *run) worker(ctx context.Context) (err error) {
 		// Record even when shutting down, or when the previous batch could
 		// not be recorded: these messages are out.
 		recording = make(chan error, 1)
-		go func(done chan<- error) {
-			done <- r.record(context.WithoutCancel(ctx), rows, results, lease, contacts)
-		}(recording)
+		go func(done chan<- error, b *batch) {
+			done <- r.record(context.WithoutCancel(ctx), b.rows, b.results, b.lease, b.contacts)
+		}(recording, b)
 		if prev != nil {
 			return prev
 		}
 	}
+}
+
+// prepareNext claims and renders the next batch in the background.
+func (r *run) prepareNext(ctx context.Context) <-chan *batch {
+	out := make(chan *batch, 1)
+	go func() { out <- r.prepareBatch(ctx) }()
+	return out
+}
+
+// closed is a stage that has nothing more to give.
+func closed() <-chan *batch {
+	out := make(chan *batch, 1)
+	out <- &batch{stop: true}
+	return out
+}
+
+func (r *run) prepareBatch(ctx context.Context) *batch {
+	e := r.e
+	if ctx.Err() != nil {
+		return &batch{stop: true}
+	}
+	st, err := e.store.CampaignStatus(ctx, r.c.ID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return &batch{stop: true}
+		}
+		return &batch{err: err}
+	}
+	if st != model.CampaignSending {
+		return &batch{stop: true} // paused or cancelled: stop between batches
+	}
+	now := e.opts.Now().UTC()
+	b := &batch{lease: now.Add(e.opts.Lease)}
+	if b.rows, err = r.claim(ctx, now, b.lease); err != nil {
+		if ctx.Err() != nil {
+			return &batch{stop: true} // shutting down: the claim did not commit
+		}
+		return &batch{err: err}
+	}
+	if len(b.rows) > 0 {
+		r.render(ctx, b)
+	}
+	return b
+}
+
+func ids(rows []model.CampaignRecipient) []int64 {
+	out := make([]int64, len(rows))
+	for i, row := range rows {
+		out[i] = row.ID
+	}
+	return out
 }
 
 // claim leases the next batch of due rows, going on from the cursor.
@@ -264,42 +336,51 @@ func retryAll(rows []model.CampaignRecipient, reply string) []mail.Result {
 	return out
 }
 
-// sendBatch renders and sends the rows; broken reports a connection to drop.
-func (r *run) sendBatch(ctx context.Context, conn mail.Conn, rows []model.CampaignRecipient) ([]mail.Result, bool, map[int64]*model.Contact) {
-	results := make([]mail.Result, len(rows))
-	ids := make([]int64, len(rows))
-	for i, row := range rows {
+// render reads the batch's contacts and renders its messages; a row that
+// cannot be rendered gets its final result at once.
+func (r *run) render(ctx context.Context, b *batch) {
+	b.results = make([]mail.Result, len(b.rows))
+	ids := make([]int64, len(b.rows))
+	for i, row := range b.rows {
 		ids[i] = row.ContactID
 	}
 	contacts, err := r.e.store.ContactsForMerge(ctx, ids)
 	if err != nil {
-		return retryAll(rows, "load contacts: "+err.Error()), false, nil
+		b.results = retryAll(b.rows, "load contacts: "+err.Error())
+		return
 	}
-	var msgs []*mail.Message
-	var index []int
-	for i, row := range rows {
+	b.contacts = contacts
+	for i, row := range b.rows {
 		m, err := r.message(&row, contacts[row.ContactID])
 		if err != nil {
-			results[i] = mail.Result{Outcome: mail.Failed, Reply: err.Error()}
+			b.results[i] = mail.Result{Outcome: mail.Failed, Reply: err.Error()}
 			continue
 		}
-		msgs = append(msgs, m)
-		index = append(index, i)
+		b.msgs = append(b.msgs, m)
+		b.index = append(b.index, i)
 	}
-	if err := r.limit.wait(ctx, len(msgs)); err != nil {
-		for _, i := range index {
-			results[i] = mail.Result{Outcome: mail.Retry, Reply: "not attempted: stopping"}
+}
+
+// send puts the batch's messages on the wire; broken reports a connection
+// to drop.
+func (r *run) send(ctx context.Context, conn mail.Conn, b *batch) bool {
+	if len(b.msgs) == 0 {
+		return false
+	}
+	if err := r.limit.wait(ctx, len(b.msgs)); err != nil {
+		for _, i := range b.index {
+			b.results[i] = mail.Result{Outcome: mail.Retry, Reply: "not attempted: stopping"}
 		}
-		return results, false, contacts
+		return false
 	}
 	broken := false
-	for k, res := range conn.Send(ctx, msgs) {
-		results[index[k]] = res
+	for k, res := range conn.Send(ctx, b.msgs) {
+		b.results[b.index[k]] = res
 		if res.Outcome == mail.Ambiguous || (res.Outcome == mail.Retry && strings.HasPrefix(res.Reply, "not attempted")) {
 			broken = true
 		}
 	}
-	return results, broken, contacts
+	return broken
 }
 
 // message renders one row with the merge data of its contact.

@@ -361,7 +361,6 @@ type importWriter struct {
 	res       *ImportResult
 	source    string
 	instCache map[string]int64
-	seenEmail map[string]int
 	written   int // batches written
 }
 

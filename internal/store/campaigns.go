@@ -239,6 +239,17 @@ func truncateUTF8(s string, n int) string {
 	return s[:n]
 }
 
+// ReleaseRecipients gives claimed rows that were never tried back to the
+// queue as they were before the claim: due now, the attempt not counted,
+// and not to be taken for a batch that may have gone out.
+func (s *Store) ReleaseRecipients(ctx context.Context, ids []int64, lease time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return mapErr(s.conn(ctx).Exec(`UPDATE campaign_recipients SET state = 'queued', lease_until = NULL, attempts = attempts - 1
+		WHERE id IN ? AND state = 'sending' AND lease_until = ?`, ids, lease).Error, "release recipients")
+}
+
 // PendingRecipients counts rows that are not final, and when the next
 // queued one is due.
 func (s *Store) PendingRecipients(ctx context.Context, campaignID int64) (int64, *time.Time, error) {
