@@ -533,3 +533,76 @@ func TestEngineScheduledCampaignWaitsForItsTime(t *testing.T) {
 		}
 	})
 }
+
+// etPausing is the outbox, except that it pauses the campaign after the
+// first batch it sends, while the engine has the next batches prepared.
+type etPausing struct {
+	out   *mail.Outbox
+	pause func()
+	once  sync.Once
+}
+
+func (p *etPausing) String() string { return "pausing " + p.out.String() }
+func (p *etPausing) Open(ctx context.Context) (mail.Conn, error) {
+	if _, err := p.out.Open(ctx); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+func (p *etPausing) Close() error { return nil }
+func (p *etPausing) Send(ctx context.Context, msgs []*mail.Message) []mail.Result {
+	res := p.out.Send(ctx, msgs)
+	p.once.Do(p.pause)
+	return res
+}
+
+// A pause while batches are claimed and rendered ahead takes hold between
+// batches: what was claimed is sent and recorded, nothing is left leased
+// (a lease that ran out would have the row taken for a batch that may have
+// gone out, and flagged ambiguous), and the rows not reached are queued as
+// they were, not charged an attempt.
+func TestEnginePauseLeavesNothingLeased(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newETEnv(t, st, nil)
+		e.contacts(40, "SEN", "sen")
+		id := e.campaign("Paused midway", e.template(), "SEN")
+		e.start(id, nil)
+		tr := &etPausing{out: &mail.Outbox{Dir: e.outbox}, pause: func() {
+			// Pause once a batch beyond the one on the wire is claimed.
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+				if e.count("SELECT count(*) FROM campaign_recipients WHERE campaign_id = ? AND state = 'sending'", id) > 7 {
+					break
+				}
+			}
+			e.change(id, "pause")
+		}}
+		e.runOnce(e.engine(tr))
+		sent := 0
+		for _, r := range e.rows(id) {
+			switch {
+			case r.State == model.RecipientSent:
+				sent++
+				if r.Attempts != 1 || r.Ambiguous {
+					t.Errorf("sent row %d: attempts %d, ambiguous %v", r.ID, r.Attempts, r.Ambiguous)
+				}
+			case r.State == model.RecipientQueued:
+				if r.Attempts != 0 || r.Ambiguous || r.LeaseUntil != nil {
+					t.Errorf("row %d given back with attempts %d, ambiguous %v, lease %v", r.ID, r.Attempts, r.Ambiguous, r.LeaseUntil)
+				}
+			default:
+				t.Errorf("row %d is %s after a pause", r.ID, r.State)
+			}
+		}
+		if sent == 0 || sent >= 40 || len(e.files()) != sent {
+			t.Fatalf("%d rows sent and %d files before the pause took hold; want some, not all", sent, len(e.files()))
+		}
+		e.change(id, "resume")
+		e.runOnce(e.engine(nil))
+		if c, counts := e.status(id); c.Status != model.CampaignDone || counts.Sent != 40 || counts.Ambiguous != 0 {
+			t.Fatalf("after resuming: %s %+v", c.Status, counts)
+		}
+		if got := e.files(); len(got) != 40 {
+			t.Errorf("outbox holds %d files, want 40", len(got))
+		}
+	})
+}
