@@ -1,8 +1,10 @@
 package merge
 
 import (
+	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"reflect"
 	"strings"
 	texttemplate "text/template"
@@ -57,6 +59,18 @@ func parseHTML(src string, codes []string) (*htmltemplate.Template, error) {
 	}
 	if err := checkSet(trees, "html", codes); err != nil {
 		return nil, err
+	}
+	// html/template works out the HTML context of each action (and refuses,
+	// say, a quote in an unquoted attribute value) only when the template is
+	// first executed. Execute it once now, on empty data, so that such a body
+	// is refused when it is saved rather than failing at every send. Errors of
+	// the execution itself (empty data) do not matter here.
+	var he *htmltemplate.Error
+	if err := ht.Execute(io.Discard, &Data{}); errors.As(err, &he) {
+		if he.Line > 0 {
+			return nil, fmt.Errorf("line %d: %s", he.Line, he.Description)
+		}
+		return nil, errors.New(he.Description)
 	}
 	return ht, nil
 }

@@ -69,3 +69,28 @@ func TestEscapingAndHeaderSafety(t *testing.T) {
 		t.Fatalf("subject keeps a line break: %q", r.Subject)
 	}
 }
+
+// html/template checks HTML contexts only when a template first runs: a body
+// it cannot escape must be refused when saved, not fail at every send.
+func TestUnescapableHTMLIsRefusedWhenParsed(t *testing.T) {
+	for _, html := range []string{
+		"<p>x</p>\n<IMG SRC=JaVaScRiPt:alert('XSS')>",
+		`<a href="{{.UnsubscribeURL}}`,
+		"<p>{{.Contact.FullName}}</p>\n<script>var x = '{{.Contact.LastName}}",
+	} {
+		tpl, errs := Parse("Hi", html, "", codes)
+		if errs == nil || errs["html"] == "" {
+			_, err := tpl.Render(sample())
+			t.Errorf("%q was accepted (render: %v)", html, err)
+		}
+	}
+	// A body that is fine renders as before after the check ran.
+	tpl, errs := Parse("Hi", `<p title="{{.Contact.FullName}}">{{.Contact.FullName}}</p><a href="{{.UnsubscribeURL}}">x</a>`, "", codes)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	r, err := tpl.Render(sample())
+	if err != nil || !strings.Contains(r.HTML, `href="https://example.org/u/x"`) {
+		t.Fatalf("render %q, %v", r.HTML, err)
+	}
+}
