@@ -48,9 +48,10 @@ export async function screenshot(page, name) {
  * share a session). Console errors, uncaught page errors and CSP violations
  * are collected in `problems`. When fn throws, the page is saved to
  * e2e/artifacts/<test name>.png before the error is passed on.
+ * contextOptions are passed on to browser.newContext (e.g. bypassCSP).
  */
-export async function withPage(t, browser, baseURL, fn) {
-  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 900 } });
+export async function withPage(t, browser, baseURL, fn, contextOptions = {}) {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 900 }, ...contextOptions });
   context.setDefaultTimeout(10_000);
   context.setDefaultNavigationTimeout(15_000);
   // Runs before the page's own scripts, so every violation is seen; Chromium also
