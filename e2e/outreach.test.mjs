@@ -1,8 +1,9 @@
 // Browser journeys through contacts, outreach and follow-ups: searching for a
 // person as you type (with the mouse and with the keyboard only), logging a
 // meeting with two people from a country dossier, the same form without a
-// mouse, a coordinator handing a follow-up to someone who closes it and logs
-// it as outreach, and a clean console on these pages.
+// mouse (people added and removed in the picker, the visibility chosen with an
+// arrow key), a coordinator handing a follow-up to someone who closes it and
+// logs it as outreach, and a clean console on these pages.
 //
 // One Ratify server (demo data) and one Chromium serve the whole file; every
 // test has its own browser context. The demo data is read through the JSON API
@@ -72,11 +73,14 @@ const htmxReady = (page) => page.waitForFunction(() => typeof window.htmx === 'o
 // What a person would type for a name on a plain keyboard.
 const typed = (c) => unaccent(`${c.first_name} ${c.last_name}`).toLowerCase();
 
-/** Presses Tab until the focused element matches selector; returns what was passed on the way. */
-async function tabTo(page, selector, max = 40) {
+/**
+ * Presses Tab (or Shift+Tab, with back) until the focused element matches
+ * selector; returns what was passed on the way.
+ */
+async function tabTo(page, selector, max = 40, { back = false } = {}) {
   const visited = [];
   for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
     const here = await page.evaluate((sel) => {
       const el = document.activeElement;
       return { match: !!el?.matches(sel), id: el?.id || '', tag: el?.localName || '', name: el?.getAttribute('name') || '' };
@@ -84,7 +88,7 @@ async function tabTo(page, selector, max = 40) {
     visited.push(here.id || here.name || here.tag);
     if (here.match) return visited;
   }
-  throw new Error(`Tab never reached ${selector} in ${max} presses; passed ${visited.join(' → ')}`);
+  throw new Error(`${back ? 'Shift+Tab' : 'Tab'} never reached ${selector} in ${max} presses; passed ${visited.join(' → ')}`);
 }
 
 const focusedIs = (page, selector) => page.evaluate((sel) => !!document.activeElement?.matches(sel), selector);
@@ -332,7 +336,37 @@ test('keyboard only: the quick outreach form is filled and saved without the mou
     // Typing, then Enter: one search each, not two for the Enter.
     assert.equal(searches.length, 2, `searches sent for "${q}": ${searches.join(', ')}`);
 
-    // On to the summary, the outcome, and Enter on the visibility choice saves.
+    // A second person: Shift+Tab back to the search box, Backspace the name away, type another, Enter on Add.
+    const other = people[0];
+    const chosen = () => page.locator('#chosen-contacts input[name="contact_ids"]').evaluateAll((els) => els.map((e) => Number(e.value)));
+    await tabTo(page, '#contact-q', 12, { back: true });
+    const cleared = pickerResponse(page, '');
+    for (let i = 0; i < q.length; i++) await page.keyboard.press('Backspace');
+    await cleared;
+    await htmxIdle(page);
+    assert.equal(await page.inputValue('#contact-q'), '');
+    await pickerSearch(page, typed(other));
+    const otherAdd = `#picker-results button[name="add_contact"][value="${other.id}"]`;
+    await tabTo(page, otherAdd, 12);
+    await page.keyboard.press('Enter');
+    await page.locator(`#chosen-contacts input[name="contact_ids"][value="${other.id}"]`).waitFor({ state: 'attached' });
+    assert.deepEqual(await chosen(), [person.id, other.id]);
+
+    // A change of mind: Shift+Tab back to the second chip's Remove button, Enter takes the person off.
+    const removeOther = `#chosen-contacts button[name="remove_contact"][value="${other.id}"]`;
+    const back = await tabTo(page, removeOther, 12, { back: true });
+    assert.ok(back.includes('contact-q'), `Shift+Tab went from the matches to the chips without the search box: ${back.join(' → ')}`);
+    assert.equal(await page.getAttribute(removeOther, 'aria-label'), `Remove ${other.full_name}`);
+    await page.keyboard.press('Enter');
+    await page.locator(removeOther).waitFor({ state: 'detached' });
+    assert.deepEqual(await chosen(), [person.id]);
+    assert.equal(pathOf(page), '/outreach/new', 'removing a person left the form');
+    assert.equal(posts.length, 0, 'removing a person saved the form');
+    // The removed button took the focus with it; Tab goes on from where it was, to the search box.
+    await page.keyboard.press('Tab');
+    assert.ok(await focusedIs(page, '#contact-q'), 'after removing a person, Tab does not go on to the person search');
+
+    // On to the summary, the outcome, and the visibility: the arrow key makes it private, Enter saves.
     await tabTo(page, '#summary', 40);
     await page.keyboard.type(summary);
     await page.keyboard.press('Tab');
@@ -341,6 +375,9 @@ test('keyboard only: the quick outreach form is filled and saved without the mou
     assert.equal(await page.inputValue('#outcome'), 'positive');
     await tabTo(page, 'input[name="visibility"]', 4);
     assert.equal(await page.evaluate(() => document.activeElement.value), 'coalition');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement.value), 'organisation');
+    assert.equal(await page.locator('input[name="visibility"]:checked').getAttribute('value'), 'organisation');
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => /^\/outreach\/\d+$/.test(u.pathname));
     assert.equal(posts.length, 1);
@@ -354,6 +391,8 @@ test('keyboard only: the quick outreach form is filled and saved without the mou
     assert.equal(await fact('Country'), COUNTRY_NAME);
     assert.equal(await fact('People'), person.full_name);
     assert.equal(await fact('Outcome'), 'Positive');
+    assert.match(await fact('Visible to'), / only$/);
+    assert.match(await page.locator('main p.notice').first().innerText(), /Private/);
   });
 });
 
