@@ -61,7 +61,7 @@ test('coordinator imports contacts from CSV: a check with errors imports nothing
     ['Bogdan', 'Petrović', `bogdan.petrovic@${tok}.example.org`, 'KEN', 'ODM', 'en', 'labour committee'],
     ['Carmen', 'Ruiz Ortega', `carmen.ruiz@${tok}.example.org`, 'Spain', 'PSOE', 'es', 'labour committee;champion'],
   ];
-  // Line numbers count the header as line 1: the mistakes are on lines 3, 4 and 5... and 2 is fine.
+  // Line numbers count the header as line 1: line 2 is fine, lines 3, 4 and 5 each have a mistake.
   const bad = [header, people[0],
     ['Bogdan', 'Petrović', 'bogdan.petrovic(at)parliament', 'KEN', 'ODM', 'en', 'labour committee'],
     ['Carmen', 'Ruiz Ortega', `carmen.ruiz@${tok}.example.org`, 'Atlantis', 'PSOE', 'es', 'labour committee;champion'],
