@@ -77,7 +77,9 @@ fi
 
 echo "e2e: browser tests ($("$CHROMIUM" --version 2>/dev/null || echo chromium), node $(node --version), mailpit at $E2E_MAILPIT_API)"
 if [ "$#" -gt 0 ]; then
-  node --test "$@"
+  files=()
+  for f in "$@"; do files+=("${f#e2e/}"); done # paths from the repository root work too
+  node --test "${files[@]}"
 else
   npm test
 fi
