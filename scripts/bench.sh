@@ -23,7 +23,7 @@ psql_admin() { psql -h 127.0.0.1 -U postgres -d postgres -v ON_ERROR_STOP=1 -q "
 psql_admin -c "CREATE DATABASE $db"
 trap 'psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true' EXIT
 
-out="${RATIFY_BENCH_OUT:-bench-results.jsonl}"
+out="$(realpath -m "${RATIFY_BENCH_OUT:-bench-results.jsonl}")" # go test runs in the package folder
 : >"$out"
 rounds="${RATIFY_BENCH_ROUNDS:-1}"
 for round in $(seq 1 "$rounds"); do
