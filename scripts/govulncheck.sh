@@ -26,24 +26,27 @@ fi
 
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
-# Text for people; JSON to decide.
-go run "$govulncheck" -db "file://$cache" ./... || true
 go run "$govulncheck" -db "file://$cache" -format json ./... >"$report"
 python3 - "$report" "${RATIFY_VULN_STRICT:-0}" <<'PY'
 import json, sys
 path, strict = sys.argv[1], sys.argv[2] == "1"
 dec, text, i = json.JSONDecoder(), open(path).read(), 0
-called = {}
+called, summary = {}, {}
 while True:
     while i < len(text) and text[i].isspace():
         i += 1
     if i >= len(text):
         break
     obj, i = dec.raw_decode(text, i)
+    if "osv" in obj:
+        summary[obj["osv"]["id"]] = obj["osv"].get("summary", "")
     f = obj.get("finding")
     # A finding whose trace reaches a function is reachable from our code.
     if f and f.get("trace") and f["trace"][0].get("function"):
-        called.setdefault(f["osv"], f["trace"][0].get("module", "?"))
+        called.setdefault(f["osv"], (f["trace"][0].get("module", "?"), f.get("fixed_version", "")))
+for v, (m, fixed) in sorted(called.items()):
+    print(f"govulncheck: {v} in {m} (fixed in {fixed or 'no release yet'}): {summary.get(v, '')}")
+called = {v: m for v, (m, _) in called.items()}
 stdlib = sorted(v for v, m in called.items() if m == "stdlib")
 mods = sorted(f"{v} ({m})" for v, m in called.items() if m != "stdlib")
 print(f"govulncheck: reachable: {len(mods)} in modules, {len(stdlib)} in the standard library")
