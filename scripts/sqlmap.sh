@@ -4,7 +4,7 @@
 #
 #   bash scripts/sqlmap.sh            # builds ratify, starts it on SQLite with the demo data
 #   RATIFY_SQLMAP_DB=postgres://…     # the same on a PostgreSQL database (it is migrated and seeded)
-#   RATIFY_SQLMAP_LEVEL=3 RATIFY_SQLMAP_RISK=2   # a deeper (slower) scan; defaults 2 and 1
+#   RATIFY_SQLMAP_LEVEL=3 RATIFY_SQLMAP_RISK=2   # a deeper (much slower) scan; defaults 1 and 1
 #
 # sqlmap comes from Debian's package (apt-get install sqlmap); the script
 # installs it when it is missing and apt-get is there. The last result is
@@ -75,7 +75,7 @@ urls=(
   "$base/outreach.csv?country=PHL&type=meeting"
 )
 
-level=${RATIFY_SQLMAP_LEVEL:-2}
+level=${RATIFY_SQLMAP_LEVEL:-1}
 risk=${RATIFY_SQLMAP_RISK:-1}
 found=0
 for u in "${urls[@]}"; do
@@ -85,7 +85,7 @@ for u in "${urls[@]}"; do
   # must not test as a parameter (a mangled session only signs it out).
   auth=(--headers "Authorization: Bearer $token")
   case "$u" in "$api"/*) ;; *) auth=(--cookie "$cookie" --skip ratify_session) ;; esac
-  sqlmap -u "$u" --batch --level "$level" --risk "$risk" --threads 2 "${auth[@]}" \
+  sqlmap -u "$u" --batch --level "$level" --risk "$risk" --threads 4 --time-sec 2 "${auth[@]}" \
     --output-dir "$out" --disable-coloring >"$out.log" 2>&1 || true
   if grep -Eq "is vulnerable|sqlmap identified the following injection point" "$out.log"; then
     echo "sqlmap: INJECTABLE: $u"; grep -E "Parameter:|Type:|Title:" "$out.log" || true
@@ -99,7 +99,7 @@ done
 # A JSON body: the contact create binder.
 echo "sqlmap: POST $api/contacts (JSON body)"
 out="$work/out-json"
-sqlmap -u "$api/contacts" --method POST --batch --level "$level" --risk "$risk" \
+sqlmap -u "$api/contacts" --method POST --batch --level "$level" --risk "$risk" --threads 4 --time-sec 2 \
   --headers "Authorization: Bearer $token" --data '{"first_name":"Ada","last_name":"Lovelace","kind":"other","country":"PHL","party":"x"}' \
   --output-dir "$out" --disable-coloring >"$out.log" 2>&1 || true
 if grep -Eq "is vulnerable|sqlmap identified the following injection point" "$out.log"; then
