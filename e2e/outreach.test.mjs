@@ -346,11 +346,16 @@ test('keyboard only: the quick outreach form is filled and saved without the mou
     await htmxIdle(page);
     assert.equal(await page.inputValue('#contact-q'), '');
     await pickerSearch(page, typed(other));
+    // Typing slowly can send a search per pause; let the last answer land first.
+    await htmxIdle(page);
     const otherAdd = `#picker-results button[name="add_contact"][value="${other.id}"]`;
     await tabTo(page, otherAdd, 12);
     await page.keyboard.press('Enter');
     await page.locator(`#chosen-contacts input[name="contact_ids"][value="${other.id}"]`).waitFor({ state: 'attached' });
+    // The chip arrives before the picker's answer is swapped in; wait for both before moving on.
+    await htmxIdle(page);
     assert.deepEqual(await chosen(), [person.id, other.id]);
+    assert.ok(await focusedIs(page, otherAdd), 'focus was lost after adding the second person');
 
     // A change of mind: Shift+Tab back to the second chip's Remove button, Enter takes the person off.
     const removeOther = `#chosen-contacts button[name="remove_contact"][value="${other.id}"]`;
