@@ -115,9 +115,9 @@ var foldChains = sync.Pool{New: func() any {
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // bareContactSearch answers GET ?q= with the SQL store.ListContacts runs for
-// a text search (the count, the page of 50 by sort name, then the page's
-// emails, tags and countries; read from PostgreSQL's statement log), written as JSON straight from the driver's
-// bytes: no Gin, no authentication, no service, no GORM.
+// a text search (the page's ids with the number of matches, the page by id,
+// then its emails, tags and countries), written as JSON straight from the
+// driver's bytes: no Gin, no authentication, no service, no GORM.
 func bareContactSearch(f *Fixture) http.Handler {
 	const live = "contacts.deleted_at IS NULL AND contacts.erased_at IS NULL"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -134,19 +134,41 @@ func bareContactSearch(f *Fixture) http.Handler {
 		}
 		fail := func(err error) { http.Error(w, err.Error(), http.StatusInternalServerError) }
 		var total int64
-		if err := f.DB.QueryRowContext(ctx, f.Rebind("SELECT count(*) FROM contacts WHERE "+where), args...).Scan(&total); err != nil {
-			fail(err)
-			return
-		}
-		// The store sorts on an expression when searching (see ListContacts).
-		order := " ORDER BY contacts.sort_name ASC, contacts.id LIMIT 50"
-		if len(words) > 0 {
-			order = " ORDER BY (contacts.sort_name || '') ASC, contacts.id LIMIT 50"
-		}
-		page, err := rawRows(ctx, f.DB, f.Rebind("SELECT * FROM contacts WHERE "+where+order), args...)
-		if err != nil {
-			fail(err)
-			return
+		var page *rawResult
+		var err error
+		if len(words) == 0 {
+			if err := f.DB.QueryRowContext(ctx, f.Rebind("SELECT count(*) FROM contacts WHERE "+where), args...).Scan(&total); err != nil {
+				fail(err)
+				return
+			}
+			if page, err = rawRows(ctx, f.DB, f.Rebind("SELECT * FROM contacts WHERE "+where+" ORDER BY contacts.sort_name ASC, contacts.id LIMIT 50"), args...); err != nil {
+				fail(err)
+				return
+			}
+		} else {
+			// A search, as store.searchContacts runs it: the page's ids and
+			// the number of matches in one pass (sorted on an expression),
+			// then the page by id.
+			hits, err := rawRows(ctx, f.DB, f.Rebind("SELECT contacts.id, count(*) OVER () AS total FROM contacts WHERE "+where+
+				" ORDER BY (contacts.sort_name || '') ASC, contacts.id LIMIT 50"), args...)
+			if err != nil {
+				fail(err)
+				return
+			}
+			ids := make([]any, 0, len(hits.rows))
+			for _, row := range hits.rows {
+				ids = append(ids, *row[0])
+			}
+			if len(ids) == 0 {
+				page = &rawResult{}
+			} else {
+				total, _ = strconv.ParseInt(*hits.rows[0][1], 10, 64)
+				in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+				if page, err = rawRows(ctx, f.DB, f.Rebind("SELECT * FROM contacts WHERE id IN "+in), ids...); err != nil {
+					fail(err)
+					return
+				}
+			}
 		}
 		var emails, tags, countries *rawResult
 		if len(page.rows) > 0 {
