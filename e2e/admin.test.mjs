@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { api, apiLogin } from './lib/api.mjs';
-import { launchBrowser, login, screenshot, withPage } from './lib/browser.mjs';
+import { launchBrowser, login, pathOf, screenshot, withPatientPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const ADMIN = 'admin@demo.example.org';
@@ -27,15 +27,8 @@ after(async () => {
   await Promise.allSettled([browser?.close(), server?.stop()]);
 });
 
-function withUser(t, fn) {
-  return withPage(t, browser, server.url, async (p) => {
-    p.context.setDefaultTimeout(20_000);
-    p.context.setDefaultNavigationTimeout(30_000);
-    return fn(p);
-  });
-}
+const withUser = (t, fn) => withPatientPage(t, browser, server.url, fn);
 
-const pathOf = (page) => new URL(page.url()).pathname;
 
 test('admin adds an organisation and a member in it; the member signs in and sees the dashboard', { timeout: 120_000 }, async (t) => {
   const stamp = Date.now().toString(36).toUpperCase();

@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { api, apiLogin } from './lib/api.mjs';
-import { launchBrowser, login, screenshot, withPage } from './lib/browser.mjs';
+import { launchBrowser, login, screenshot, withPatientPage } from './lib/browser.mjs';
 import { getHeaders, getMessage, listMessages, mailpitFromEnv, waitForMessagesTo } from './lib/mailpit.mjs';
 import { startServer } from './lib/server.mjs';
 
@@ -46,13 +46,7 @@ after(async () => {
   await Promise.allSettled([browser?.close(), server?.stop()]);
 });
 
-function withUser(t, fn) {
-  return withPage(t, browser, server.url, async (p) => {
-    p.context.setDefaultTimeout(20_000);
-    p.context.setDefaultNavigationTimeout(30_000);
-    return fn(p);
-  });
-}
+const withUser = (t, fn) => withPatientPage(t, browser, server.url, fn);
 
 const header = (headers, name) => {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase());

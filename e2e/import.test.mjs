@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { api, apiLogin } from './lib/api.mjs';
-import { launchBrowser, login, screenshot, withPage } from './lib/browser.mjs';
+import { launchBrowser, login, pathOf, screenshot, withPatientPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const COORDINATOR = 'coordinator@demo.example.org';
@@ -25,15 +25,8 @@ after(async () => {
   await Promise.allSettled([browser?.close(), server?.stop()]);
 });
 
-function withUser(t, fn) {
-  return withPage(t, browser, server.url, async (p) => {
-    p.context.setDefaultTimeout(20_000);
-    p.context.setDefaultNavigationTimeout(30_000);
-    return fn(p);
-  });
-}
+const withUser = (t, fn) => withPatientPage(t, browser, server.url, fn);
 
-const pathOf = (page) => new URL(page.url()).pathname;
 // A spreadsheet's CSV: cells with a quote, comma or line break are quoted.
 const cell = (v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 const csv = (rows) => rows.map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n';

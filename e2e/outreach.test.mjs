@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { api, apiLogin, unaccent } from './lib/api.mjs';
-import { cspViolations, launchBrowser, login, screenshot, withPage } from './lib/browser.mjs';
+import { cspViolations, launchBrowser, login, pathOf, screenshot, withPatientPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const MEMBER = 'member@demo.example.org';
@@ -58,16 +58,8 @@ after(async () => {
   await Promise.allSettled([browser?.close(), server?.stop()]);
 });
 
-// The machine running this may be busy: give each step room, within bounds.
-function withUser(t, fn) {
-  return withPage(t, browser, server.url, async (p) => {
-    p.context.setDefaultTimeout(20_000);
-    p.context.setDefaultNavigationTimeout(30_000);
-    return fn(p);
-  });
-}
+const withUser = (t, fn) => withPatientPage(t, browser, server.url, fn);
 
-const pathOf = (page) => new URL(page.url()).pathname;
 const todayUTC = () => new Date().toISOString().slice(0, 10); // the server's "today" is UTC
 const htmxReady = (page) => page.waitForFunction(() => typeof window.htmx === 'object');
 // What a person would type for a name on a plain keyboard.

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { cspViolations, launchBrowser, login, screenshot, withPage } from './lib/browser.mjs';
+import { cspViolations, launchBrowser, login, pathOf, screenshot, withPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const COORDINATOR = 'coordinator@demo.example.org';
@@ -25,7 +25,6 @@ after(async () => {
   await Promise.allSettled([browser?.close(), server?.stop()]);
 });
 
-const pathOf = (page) => new URL(page.url()).pathname;
 
 test('dashboard map renders and clicking a state opens its dossier', { timeout: 60_000 }, async (t) => {
   await withPage(t, browser, server.url, async ({ page }) => {

@@ -98,3 +98,18 @@ export async function login(page, email, password = DEMO_PASSWORD) {
     page.click('form[action="/login"] button[type="submit"]'),
   ]);
 }
+
+/** The path of the page's URL. */
+export const pathOf = (page) => new URL(page.url()).pathname;
+
+/**
+ * withPage with room for each step: the machine running the journeys may be
+ * busy, so actions wait up to 20 s and navigations up to 30 s.
+ */
+export function withPatientPage(t, browser, baseURL, fn) {
+  return withPage(t, browser, baseURL, async (p) => {
+    p.context.setDefaultTimeout(20_000);
+    p.context.setDefaultNavigationTimeout(30_000);
+    return fn(p);
+  });
+}
