@@ -33,7 +33,7 @@ func (o *Outbox) Send(ctx context.Context, msgs []*Message) []Result {
 			out[i] = Result{Outcome: Retry, Reply: "not attempted: stopping"}
 			continue
 		}
-		gm, err := build(m)
+		data, err := m.encoded()
 		if err != nil {
 			out[i] = Result{Outcome: Failed, Reply: err.Error()}
 			continue
@@ -41,7 +41,7 @@ func (o *Outbox) Send(ctx context.Context, msgs []*Message) []Result {
 		name := strings.NewReplacer("/", "_", "\\", "_", "<", "", ">", "", "@", "_at_").Replace(m.MessageID) + ".eml"
 		path := filepath.Join(o.Dir, name)
 		tmp := path + ".tmp"
-		if err := gm.WriteToFile(tmp); err != nil {
+		if err := os.WriteFile(tmp, data, 0o640); err != nil {
 			out[i] = Result{Outcome: Retry, Reply: "write: " + err.Error()}
 			continue
 		}

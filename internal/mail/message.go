@@ -4,10 +4,8 @@ package mail
 
 import (
 	"context"
-	"fmt"
 	"strings"
-
-	gomail "github.com/wneessen/go-mail"
+	"time"
 )
 
 // Message is one email, ready to go.
@@ -22,6 +20,8 @@ type Message struct {
 	MessageID string
 	// ListUnsubscribe is the one-click unsubscribe URL (RFC 8058), if any.
 	ListUnsubscribe string
+
+	data []byte // the encoded message, once Encode has run
 }
 
 // Outcome classifies what happened to one message.
@@ -60,31 +60,12 @@ func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
 }
 
-// build turns a Message into a go-mail message.
-func build(m *Message) (*gomail.Msg, error) {
-	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(oneLine(m.FromName), m.FromAddr); err != nil {
-		return nil, fmt.Errorf("from: %w", err)
-	}
-	if err := msg.AddToFormat(oneLine(m.ToName), m.ToAddr); err != nil {
-		return nil, fmt.Errorf("to: %w", err)
-	}
-	if m.ReplyTo != "" {
-		if err := msg.ReplyTo(m.ReplyTo); err != nil {
-			return nil, fmt.Errorf("reply-to: %w", err)
+// encoded returns the message's bytes, encoding it first if need be.
+func (m *Message) encoded() ([]byte, error) {
+	if m.data == nil {
+		if err := m.Encode(time.Now()); err != nil {
+			return nil, err
 		}
 	}
-	msg.Subject(oneLine(m.Subject))
-	msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>"))
-	msg.SetDate()
-	msg.SetGenHeader(gomail.Header("X-Mailer"), "Ratify")
-	if m.ListUnsubscribe != "" {
-		msg.SetGenHeader(gomail.Header("List-Unsubscribe"), "<"+oneLine(m.ListUnsubscribe)+">")
-		msg.SetGenHeader(gomail.Header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click")
-	}
-	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
-	if m.HTML != "" {
-		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
-	}
-	return msg, nil
+	return m.data, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -111,24 +112,26 @@ type smtpConn struct {
 // trying, and the caller opens a new connection.
 func (sc *smtpConn) Send(ctx context.Context, msgs []*Message) []Result {
 	out := make([]Result, len(msgs))
-	built := make([]*gomail.Msg, 0, len(msgs))
-	index := make([]int, 0, len(msgs))
+	data := make([][]byte, len(msgs))
+	todo := 0
 	for i, m := range msgs {
-		gm, err := build(m)
+		d, err := m.encoded()
 		if err != nil {
 			out[i] = Result{Outcome: Failed, Reply: err.Error()}
 			continue
 		}
-		built = append(built, gm)
-		index = append(index, i)
+		data[i] = d
+		todo++
 	}
 	if sc.broken || ctx.Err() != nil {
-		for _, i := range index {
-			out[i] = Result{Outcome: Retry, Reply: "not attempted: connection closed"}
+		for i := range msgs {
+			if data[i] != nil {
+				out[i] = Result{Outcome: Retry, Reply: "not attempted: connection closed"}
+			}
 		}
 		return out
 	}
-	if len(built) > 0 {
+	if todo > 0 {
 		// One check per batch. A connection the server closed while it sat
 		// idle (servers drop idle clients after a minute or so, and a
 		// campaign's connections idle while it waits for retries) is
@@ -139,29 +142,111 @@ func (sc *smtpConn) Send(ctx context.Context, msgs []*Message) []Result {
 			conn, derr := sc.c.DialToSMTPClientWithContext(ctx)
 			if derr != nil {
 				sc.broken = true
-				for _, i := range index {
-					out[i] = Result{Outcome: Retry, Reply: "not attempted: connection check: " + err.Error() + "; reconnect: " + derr.Error()}
+				for i := range msgs {
+					if data[i] != nil {
+						out[i] = Result{Outcome: Retry, Reply: "not attempted: connection check: " + err.Error() + "; reconnect: " + derr.Error()}
+					}
 				}
 				return out
 			}
 			sc.conn = conn
 		}
 	}
-	for k, gm := range built {
-		if sc.broken {
-			out[index[k]] = Result{Outcome: Retry, Reply: "not attempted: connection closed"}
+	for i, m := range msgs {
+		if data[i] == nil {
 			continue
 		}
-		// One message per call, so the deadline is extended per message.
-		err := sc.c.SendWithSMTPClient(sc.conn, gm)
-		out[index[k]] = classify(gm, err)
-		// Not even tried (the connection check failed), taken in without a
-		// reply, or no reply at all: this connection is done.
-		if (err != nil && !gm.HasSendError()) || out[index[k]].Outcome == Ambiguous || lostConnection(gm) {
-			sc.broken = true
+		if sc.broken {
+			out[i] = Result{Outcome: Retry, Reply: "not attempted: connection closed"}
+			continue
 		}
+		out[i] = sc.deliver(m, data[i])
 	}
 	return out
+}
+
+// deliver runs one mail transaction: MAIL, RCPT, DATA, the message and the
+// final dot. A reply code decides the outcome; a line that fails without
+// one is not used again, and only a failure after the whole message was
+// handed over is ambiguous.
+func (sc *smtpConn) deliver(m *Message, data []byte) Result {
+	// One message at a time, so the deadline is extended per message.
+	if err := sc.conn.UpdateDeadline(sc.timeout); err != nil {
+		sc.broken = true
+		return Result{Outcome: Retry, Reply: "not attempted: " + err.Error()}
+	}
+	if err := sc.conn.Mail(m.FromAddr); err != nil {
+		return sc.refused("MAIL FROM", err)
+	}
+	if err := sc.conn.Rcpt(m.ToAddr); err != nil {
+		return sc.refused("RCPT TO", err)
+	}
+	t := sc.conn.Text
+	id, err := t.Cmd("DATA")
+	if err != nil {
+		return sc.refused("DATA", err)
+	}
+	t.StartResponse(id)
+	_, _, err = t.ReadResponse(354)
+	t.EndResponse(id)
+	if err != nil {
+		return sc.refused("DATA", err)
+	}
+	// Encode writes CRLF line ends and no line that starts with a dot
+	// (FuzzEncode holds it to that), so the message goes as it is, without
+	// a pass to dot-stuff it.
+	_, err = t.W.Write(data)
+	if err == nil {
+		_, err = t.W.WriteString(".\r\n")
+	}
+	if err == nil {
+		err = t.W.Flush()
+	}
+	if err != nil {
+		// Without the final dot the server cannot have taken the message.
+		sc.broken = true
+		return Result{Outcome: Retry, Reply: "message not handed over: " + err.Error()}
+	}
+	code, msg, err := t.ReadResponse(250)
+	return sc.accepted(code, msg, err)
+}
+
+// accepted reads the reply to the final dot. Without a reply the message
+// may or may not have been taken: ambiguous, and the line is not used again.
+func (sc *smtpConn) accepted(code int, msg string, err error) Result {
+	if err != nil {
+		var te *textproto.Error
+		if !errors.As(err, &te) {
+			sc.broken = true
+			return Result{Outcome: Ambiguous, Reply: "no reply after the message: " + err.Error()}
+		}
+		return Result{Outcome: outcomeOf(te.Code), Reply: fmt.Sprintf("%d %s", te.Code, te.Msg)}
+	}
+	return Result{Outcome: Sent, Reply: strings.TrimSpace(fmt.Sprintf("%d %s", code, msg))}
+}
+
+// refused classifies a failure before the message was handed over: nothing
+// was delivered. After a reply the transaction is reset for the next
+// message; without one the line is not used again.
+func (sc *smtpConn) refused(stage string, err error) Result {
+	var te *textproto.Error
+	if !errors.As(err, &te) {
+		sc.broken = true
+		return Result{Outcome: Retry, Reply: stage + ": " + err.Error()}
+	}
+	if rerr := sc.conn.Reset(); rerr != nil {
+		sc.broken = true
+	}
+	return Result{Outcome: outcomeOf(te.Code), Reply: fmt.Sprintf("%s: %d %s", stage, te.Code, te.Msg)}
+}
+
+// outcomeOf reads a refusal's reply code: 5xx for good, anything else
+// (4xx) for now.
+func outcomeOf(code int) Outcome {
+	if code >= 500 {
+		return Failed
+	}
+	return Retry
 }
 
 // check extends the deadline and sends NOOP.
@@ -170,56 +255,6 @@ func (sc *smtpConn) check() error {
 		return err
 	}
 	return sc.conn.Noop()
-}
-
-// lostConnection reports a send that failed without an SMTP reply (the
-// line went dead or timed out): the connection is not used again.
-func lostConnection(gm *gomail.Msg) bool {
-	var se *gomail.SendError
-	if !gm.HasSendError() || !errors.As(gm.SendError(), &se) {
-		return false
-	}
-	switch se.Reason {
-	case gomail.ErrGetSender, gomail.ErrGetRcpts, gomail.ErrNoUnencoded:
-		return false // the message, not the line
-	}
-	return se.ErrorCode() == 0
-}
-
-// classify turns go-mail's per-message error into an Outcome.
-func classify(gm *gomail.Msg, callErr error) Result {
-	if gm.IsDelivered() {
-		return Result{Outcome: Sent, Reply: strings.TrimSpace(gm.ServerResponse())}
-	}
-	if !gm.HasSendError() {
-		if callErr != nil {
-			return Result{Outcome: Retry, Reply: "not attempted: " + callErr.Error()}
-		}
-		return Result{Outcome: Retry, Reply: "not attempted"}
-	}
-	var se *gomail.SendError
-	if !errors.As(gm.SendError(), &se) {
-		return Result{Outcome: Retry, Reply: gm.SendError().Error()}
-	}
-	reply := se.Error()
-	code := se.ErrorCode()
-	switch se.Reason {
-	case gomail.ErrGetSender, gomail.ErrGetRcpts, gomail.ErrNoUnencoded:
-		return Result{Outcome: Failed, Reply: reply}
-	case gomail.ErrSMTPDataClose:
-		// The message was handed over; only a reply code says what happened.
-		switch {
-		case code >= 500:
-			return Result{Outcome: Failed, Reply: reply}
-		case code >= 400:
-			return Result{Outcome: Retry, Reply: reply}
-		}
-		return Result{Outcome: Ambiguous, Reply: reply}
-	}
-	if code >= 500 && !se.IsTemp() {
-		return Result{Outcome: Failed, Reply: reply}
-	}
-	return Result{Outcome: Retry, Reply: reply}
 }
 
 func (sc *smtpConn) Close() error {

@@ -35,6 +35,11 @@ type run struct {
 	// and run-out leases.
 	cursor    atomic.Int64
 	rescanned atomic.Int64
+
+	// The outreach table's size when the planner last read its statistics,
+	// the size when the run started, and the records the run has added
+	// (see refreshStats).
+	statsAt, outreachAt, written atomic.Int64
 }
 
 func (e *Engine) prepare(ctx context.Context, id int64) (*run, error) {
@@ -91,7 +96,35 @@ func (e *Engine) prepare(ctx context.Context, id int64) (*run, error) {
 		rate = float64(c.RatePerSecond)
 	}
 	r.limit = newLimiter(rate)
+	est, err := e.store.OutreachEstimate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.statsAt.Store(est)
+	r.outreachAt.Store(est)
 	return r, nil
+}
+
+// refreshStats has the database re-read the outreach tables' statistics
+// each time the run has doubled their size since it last did. Each sent
+// message adds an outreach record and links it to its contact; the check of
+// that link was planned, once per connection, for the table as the planner
+// last saw it. On a new installation's first campaign that was an empty
+// table, and every check then read the whole table: sending slowed down
+// with each message until autovacuum caught up. A table that is large
+// already is left alone.
+func (r *run) refreshStats(ctx context.Context, added int) {
+	seen := r.statsAt.Load()
+	if added == 0 || seen < 0 {
+		return
+	}
+	size := r.outreachAt.Load() + r.written.Add(int64(added))
+	if size < 2*seen || !r.statsAt.CompareAndSwap(seen, size) {
+		return
+	}
+	if err := r.e.store.AnalyzeOutreach(ctx); err != nil {
+		r.e.opts.Log.Warn("refreshing the outreach statistics failed", "campaign", r.c.ID, "err", err)
+	}
 }
 
 // runCampaign sends one campaign over its connections until it is done,
@@ -405,8 +438,13 @@ func (r *run) message(row *model.CampaignRecipient, c *model.Contact) (*mail.Mes
 	if err != nil {
 		return nil, fmt.Errorf("render: %w", err)
 	}
-	return &mail.Message{FromName: r.fromName, FromAddr: r.fromAddr, ReplyTo: r.replyTo, ToName: c.FullName(), ToAddr: row.Email,
-		Subject: out.Subject, HTML: out.HTML, Text: out.Text, MessageID: row.MessageID, ListUnsubscribe: unsub}, nil
+	m := &mail.Message{FromName: r.fromName, FromAddr: r.fromAddr, ReplyTo: r.replyTo, ToName: c.FullName(), ToAddr: row.Email,
+		Subject: out.Subject, HTML: out.HTML, Text: out.Text, MessageID: row.MessageID, ListUnsubscribe: unsub}
+	// Encoded here, while the batch before is on the wire.
+	if err := m.Encode(r.e.opts.Now()); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // record writes a batch's outcomes and, for each message sent, an outreach
@@ -435,7 +473,8 @@ func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, result
 		}
 		out[i] = rr
 	}
-	return e.store.WithTx(ctx, func(ctx context.Context) error {
+	added := 0
+	err := e.store.WithTx(ctx, func(ctx context.Context) error {
 		done, err := e.store.RecordResults(ctx, out, lease)
 		if err != nil {
 			return err
@@ -455,8 +494,14 @@ func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, result
 			}
 			os = append(os, o)
 		}
+		added = len(os)
 		return e.store.CreateOutreachBatch(ctx, os)
 	})
+	if err != nil {
+		return err
+	}
+	r.refreshStats(ctx, added)
+	return nil
 }
 
 func (r *run) outreach(row model.CampaignRecipient, now time.Time) model.Outreach {
