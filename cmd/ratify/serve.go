@@ -89,10 +89,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	workers := make(chan struct{})
 	go func() {
 		defer close(workers)
-		digests := make(chan struct{})
-		go func() { defer close(digests); a.digestLoop(workCtx) }()
+		chores := make(chan struct{})
+		go func() { defer close(chores); a.minuteLoop(workCtx) }()
 		engine.Run(workCtx)
-		<-digests
+		<-chores
 	}()
 	if a.mail.Outbox {
 		log.Info("no RATIFY_SMTP_URL: emails are written to the outbox folder", "folder", a.mail.Transport.String())
@@ -124,9 +124,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-// digestLoop sends the daily follow-up digests; every minute it checks who
-// is due at this hour.
-func (a *app) digestLoop(ctx context.Context) {
+// minuteLoop does the server's chores every minute: it sends the daily
+// follow-up digests of the users due at this hour, and folds the outreach
+// counts that writers add in rows of their own.
+func (a *app) minuteLoop(ctx context.Context) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -134,6 +135,9 @@ func (a *app) digestLoop(ctx context.Context) {
 			a.log.Error("follow-up digests", "err", err)
 		} else if n > 0 {
 			a.log.Info("follow-up digests sent", "count", n)
+		}
+		if err := a.store.FoldOutreachCounts(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("outreach counts", "err", err)
 		}
 		select {
 		case <-ctx.Done():

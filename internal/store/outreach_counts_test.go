@@ -106,5 +106,27 @@ func TestOutreachMonthCountsFollowTheRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("after a hard delete")
+
+		// Folding keeps the counts and leaves one row per month,
+		// organisation and visibility, without the ones that add up to 0.
+		if err := st.FoldOutreachCounts(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("after a fold")
+		var rows, keys int
+		if err := db.QueryRowContext(ctx, `SELECT count(*), count(DISTINCT month || '/' || organisation_id || '/' || visibility) FROM outreach_month_counts`).Scan(&rows, &keys); err != nil {
+			t.Fatal(err)
+		}
+		var zero int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM outreach_month_counts WHERE n = 0`).Scan(&zero); err != nil {
+			t.Fatal(err)
+		}
+		if rows != keys || (st.Dialect() == store.Postgres && zero != 0) {
+			t.Errorf("after a fold: %d rows for %d keys, %d of them 0", rows, keys, zero)
+		}
+		if err := st.CreateOutreachBatch(ctx, []model.Outreach{rec(0, model.VisibleCoalition, day(2, 3))}); err != nil {
+			t.Fatal(err)
+		}
+		check("after an insert past a fold")
 	})
 }
