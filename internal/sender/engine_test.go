@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"ratify/internal/auth"
 	"ratify/internal/dbtest"
@@ -439,6 +440,11 @@ func (r *etRejecting) Send(ctx context.Context, msgs []*mail.Message) []mail.Res
 	for i, m := range msgs {
 		if r.reject[m.ToAddr] {
 			out[i] = mail.Result{Outcome: mail.Failed, Reply: "550 5.1.1 mailbox unavailable"}
+			if m.ToAddr == "sen04@example.org" {
+				// Servers say what they like: a NUL, bytes that are not
+				// UTF-8, and more than the 500 bytes kept.
+				out[i].Reply = "550 5.1.1 \x00unknown\xff\xfe " + strings.Repeat("é", 400)
+			}
 			continue
 		}
 		pass = append(pass, m)
@@ -467,6 +473,9 @@ func TestEngineRetryFailed(t *testing.T) {
 		for _, r := range e.rows(id) {
 			if r.State == model.RecipientFailed && !strings.Contains(r.LastReply, "550") {
 				t.Errorf("failed row %d keeps no reply: %q", r.ID, r.LastReply)
+			}
+			if !utf8.ValidString(r.LastReply) || strings.ContainsRune(r.LastReply, 0) || len(r.LastReply) > 500 {
+				t.Errorf("row %d keeps a reply that is not clean text of at most 500 bytes: %q", r.ID, r.LastReply)
 			}
 		}
 		tr.mu.Lock()

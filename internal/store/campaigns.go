@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -200,26 +202,44 @@ func (s *Store) RecordResults(ctx context.Context, results []RecipientResult, le
 	if len(results) == 0 {
 		return nil, nil
 	}
-	var vals []string
-	var args []any
-	for _, r := range results {
-		vals = append(vals, "(?, ?, ?, ?, ?, ?)")
-		reply := r.Reply
-		if len(reply) > 500 {
-			reply = truncateUTF8(reply, 500)
-		}
-		args = append(args, r.ID, string(r.State), r.Ambiguous, reply, r.NextTry, r.SentAt)
-	}
 	var q string
+	var args []any
 	if s.dialect == Postgres {
+		// The batch travels as one JSON parameter: one statement, whatever
+		// the batch's size, that the connection prepares once. The lease
+		// alone says the row is still this sender's (a row has one only
+		// while it is sending); a condition on the state would let the
+		// planner reach the rows through the pending index, which it
+		// believes holds next to no sending rows, and join the batch to
+		// them row by row.
+		type row struct {
+			ID        int64      `json:"id"`
+			State     string     `json:"state"`
+			Ambiguous bool       `json:"ambiguous"`
+			Reply     string     `json:"reply"`
+			NextTry   *time.Time `json:"next_try"`
+			SentAt    *time.Time `json:"sent_at"`
+		}
+		rows := make([]row, len(results))
+		for i, r := range results {
+			rows[i] = row{ID: r.ID, State: string(r.State), Ambiguous: r.Ambiguous, Reply: replyText(r.Reply), NextTry: r.NextTry, SentAt: r.SentAt}
+		}
+		batch, err := json.Marshal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("record results: %w", err)
+		}
 		q = `UPDATE campaign_recipients AS r SET state = v.state, ambiguous = r.ambiguous OR v.ambiguous, last_reply = v.reply,
 			next_attempt_at = v.next_try, sent_at = v.sent_at, lease_until = NULL
-		FROM (VALUES ` + strings.Join(vals, ", ") + `) AS v(id, state, ambiguous, reply, next_try, sent_at)
-		WHERE r.id = v.id AND r.state = 'sending' AND r.lease_until = ?
+		FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, state text, ambiguous boolean, reply text, next_try timestamptz, sent_at timestamptz)
+		WHERE r.id = v.id AND r.lease_until = ?
 		RETURNING r.id`
-		// The VALUES list needs types on PostgreSQL when its first row has NULLs.
-		q = strings.Replace(q, "(?, ?, ?, ?, ?, ?)", "(?::bigint, ?::text, ?::boolean, ?::text, ?::timestamptz, ?::timestamptz)", 1)
+		args = []any{string(batch)}
 	} else {
+		var vals []string
+		for _, r := range results {
+			vals = append(vals, "(?, ?, ?, ?, ?, ?)")
+			args = append(args, r.ID, string(r.State), r.Ambiguous, replyText(r.Reply), r.NextTry, r.SentAt)
+		}
 		q = `UPDATE campaign_recipients SET state = v.column2, ambiguous = (ambiguous OR v.column3), last_reply = v.column4,
 			next_attempt_at = v.column5, sent_at = v.column6, lease_until = NULL
 		FROM (VALUES ` + strings.Join(vals, ", ") + `) AS v
@@ -232,7 +252,16 @@ func (s *Store) RecordResults(ctx context.Context, results []RecipientResult, le
 	return ids, mapErr(err, "record results")
 }
 
+// replyText is a server's reply as the database keeps it: valid UTF-8
+// without NUL bytes (which PostgreSQL's text refuses), at most 500 bytes.
+func replyText(s string) string {
+	return truncateUTF8(strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", ""), 500)
+}
+
 func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
 	for n > 0 && n < len(s) && (s[n]&0xC0) == 0x80 {
 		n--
 	}
