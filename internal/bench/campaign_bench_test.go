@@ -39,10 +39,11 @@ package bench_test
 // RATIFY_BENCH_CAMPAIGN_RUNS (default 3), RATIFY_BENCH_CAMPAIGN_CONNECTIONS
 // (default "4"; a list such as "4,8"), RATIFY_BENCH_CAMPAIGN_BATCH (batch
 // sizes for the in-process run, default "50"; the process uses its engine
-// default), RATIFY_BENCH_CAMPAIGN_MODES (default "raw,transport,process,inprocess"),
+// default), RATIFY_BENCH_CAMPAIGN_MODES (default "raw,rawproc,transport,process,inprocess"),
 // RATIFY_BENCH_OUT (append each summary line, as JSON, to this file).
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -98,7 +99,7 @@ const (
 // CampaignResult is one measurement: a raw blast or an application run.
 type CampaignResult struct {
 	Kind           string  `json:"kind"` // campaign
-	Mode           string  `json:"mode"` // raw, transport, process, inprocess
+	Mode           string  `json:"mode"` // raw, rawproc, transport, process, inprocess
 	Run            int     `json:"run"`
 	Messages       int     `json:"messages"`
 	Connections    int     `json:"connections"`
@@ -106,7 +107,8 @@ type CampaignResult struct {
 	Seconds        float64 `json:"seconds"`
 	Rate           float64 `json:"msgs_per_s"`
 	RawRate        float64 `json:"raw_msgs_per_s,omitempty"`
-	Ratio          float64 `json:"ratio,omitempty"` // app / raw
+	RawMode        string  `json:"raw_mode,omitempty"` // the raw blast the ratio is taken against
+	Ratio          float64 `json:"ratio,omitempty"`    // app / raw
 	TransportRate  float64 `json:"transport_msgs_per_s,omitempty"`
 	TransportRatio float64 `json:"transport_ratio,omitempty"` // app / transport
 	AvgBytes       int     `json:"avg_message_bytes"`
@@ -154,6 +156,8 @@ type campaignFixture struct {
 	tmplID  int64
 	sink    *campaignSink
 	binary  string
+	blaster string // the raw baseline as a process of its own
+	rawFile string // cf.raw as the blaster reads it
 	dataDir string
 	raw     []campaignRawMessage
 	quiet   *slog.Logger
@@ -177,6 +181,10 @@ func setupCampaign(b *testing.B, n int) *campaignFixture {
 	// The binary first: a build error should not wait for the seeding.
 	cf.binary = filepath.Join(b.TempDir(), "ratify")
 	if out, err := exec.Command("go", "build", "-o", cf.binary, "ratify/cmd/ratify").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	cf.blaster = filepath.Join(b.TempDir(), "rawblast")
+	if out, err := exec.Command("go", "build", "-o", cf.blaster, "ratify/internal/bench/rawblast").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 
@@ -243,34 +251,62 @@ func setupCampaign(b *testing.B, n int) *campaignFixture {
 		total += len(m.data)
 	}
 	b.Logf("pre-rendered %d raw messages (%d bytes on average) in %s", len(cf.raw), total/len(cf.raw), time.Since(t0).Round(time.Millisecond))
+	cf.rawFile = filepath.Join(b.TempDir(), "messages")
+	f, err := os.Create(cf.rawFile)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	for _, m := range cf.raw {
+		fmt.Fprintf(w, "%s %d\n", m.to, len(m.data))
+		_, _ = w.Write(m.data)
+	}
+	if err := errors.Join(w.Flush(), f.Close()); err != nil {
+		b.Fatal(err)
+	}
 	return cf
 }
 
 // measure runs the rounds for one connection count and reports medians.
 func (cf *campaignFixture) measure(b *testing.B, conns int) {
-	modes := strings.Split(campaignEnvStr("RATIFY_BENCH_CAMPAIGN_MODES", "raw,transport,process,inprocess"), ",")
+	modes := strings.Split(campaignEnvStr("RATIFY_BENCH_CAMPAIGN_MODES", "raw,rawproc,transport,process,inprocess"), ",")
 	batches := campaignEnvInts("RATIFY_BENCH_CAMPAIGN_BATCH", []int{50})
 	runs := max(envInt("RATIFY_BENCH_CAMPAIGN_RUNS", 3), 1)
 	all := map[string][]CampaignResult{}
 	for run := 1; run <= runs; run++ {
-		var raw, gm CampaignResult
+		var raw, rawProc, gm CampaignResult
 		if slices.Contains(modes, "raw") {
 			raw = cf.runRaw(b, run, conns)
 			cf.report(b, raw)
 			all["raw"] = append(all["raw"], raw)
 		}
+		if slices.Contains(modes, "rawproc") {
+			rawProc = cf.runRawProcess(b, run, conns)
+			if raw.Rate > 0 {
+				rawProc.RawRate, rawProc.Ratio, rawProc.RawMode = raw.Rate, campaignRound2(rawProc.Rate/raw.Rate), "raw"
+			}
+			cf.report(b, rawProc)
+			all["rawproc"] = append(all["rawproc"], rawProc)
+		}
 		if slices.Contains(modes, "transport") {
 			gm = cf.runTransport(b, run, conns)
 			if raw.Rate > 0 {
-				gm.RawRate, gm.Ratio = raw.Rate, campaignRound2(gm.Rate/raw.Rate)
+				gm.RawRate, gm.Ratio, gm.RawMode = raw.Rate, campaignRound2(gm.Rate/raw.Rate), "raw"
 			}
 			cf.report(b, gm)
 			all["transport"] = append(all["transport"], gm)
 		}
+		// Each application mode is held to the raw blast run the same way:
+		// the ratify process to the blaster process, the engine in this
+		// process to the blast in this process.
 		withRaw := func(r CampaignResult) CampaignResult {
-			if raw.Rate > 0 {
-				r.RawRate = raw.Rate
-				r.Ratio = campaignRound2(r.Rate / raw.Rate)
+			base := raw
+			if r.Mode == "process" && rawProc.Rate > 0 {
+				base = rawProc
+			}
+			if base.Rate > 0 {
+				r.RawRate, r.RawMode = base.Rate, base.Mode
+				r.Ratio = campaignRound2(r.Rate / base.Rate)
 			}
 			if gm.Rate > 0 {
 				r.TransportRate = gm.Rate
@@ -305,9 +341,10 @@ func (cf *campaignFixture) measure(b *testing.B, conns int) {
 		metric := strings.ReplaceAll(strings.ReplaceAll(k, " ", "-"), "=", "")
 		b.ReportMetric(rate, metric+"-msgs/s")
 		if k != "raw" && rs[0].RawRate > 0 {
+			line += "  vs " + rs[0].RawMode
 			ratio := campaignMedian(rs, func(r CampaignResult) float64 { return r.Ratio })
 			line += fmt.Sprintf("  ratio %.2f", ratio)
-			if k != "transport" {
+			if k != "transport" && k != "rawproc" {
 				line += fmt.Sprintf(" (goal ≥ %.1f: %s)", campaignGoalRatio, campaignYes(ratio >= campaignGoalRatio))
 			}
 			b.ReportMetric(ratio, metric+"-ratio")
@@ -317,7 +354,7 @@ func (cf *campaignFixture) measure(b *testing.B, conns int) {
 			line += fmt.Sprintf("  ratio to transport %.2f", ratio)
 			b.ReportMetric(ratio, metric+"-transport-ratio")
 		}
-		if k != "raw" && k != "transport" {
+		if k != "raw" && k != "rawproc" && k != "transport" {
 			line += fmt.Sprintf("  ≥ %.0f msgs/s: %s", campaignGoalRate, campaignYes(rate >= campaignGoalRate))
 		}
 		if k == "process" {
@@ -621,6 +658,37 @@ func (cf *campaignFixture) runRaw(b *testing.B, run, conns int) CampaignResult {
 	}
 	return CampaignResult{Mode: "raw", Run: run, Messages: msgs, Connections: conns, Seconds: campaignRound2(elapsed.Seconds()),
 		Rate: campaignRound1(float64(msgs) / elapsed.Seconds()), AvgBytes: int(bytesIn / int64(msgs)), BenchCPU: campaignRound2(cpu)}
+}
+
+// runRawProcess runs the raw blast as a process of its own (rawblast), as
+// Ratify runs: the pairing for the process mode. The blaster times itself
+// from its first connection, after it has read the messages.
+func (cf *campaignFixture) runRawProcess(b *testing.B, run, conns int) CampaignResult {
+	b.Helper()
+	cf.sink.reset()
+	cpu0 := campaignSelfCPU()
+	cmd := exec.Command(cf.blaster, "-file", cf.rawFile, "-addr", cf.sink.addr, "-conns", strconv.Itoa(conns), "-from", campaignFromAddr)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("rawblast: %v\n%s", err, stderr.String())
+	}
+	var res struct {
+		Messages int     `json:"messages"`
+		Seconds  float64 `json:"seconds"`
+		CPU      float64 `json:"cpu_s"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		b.Fatalf("rawblast said %q: %v", out, err)
+	}
+	msgs, distinct, bytesIn := cf.sink.counts()
+	if res.Messages != len(cf.raw) || msgs != len(cf.raw) || distinct != len(cf.raw) {
+		b.Fatalf("raw blast (process): sent %d, the sink took %d messages for %d addresses, want %d", res.Messages, msgs, distinct, len(cf.raw))
+	}
+	return CampaignResult{Mode: "rawproc", Run: run, Messages: msgs, Connections: conns, Seconds: campaignRound2(res.Seconds),
+		Rate: campaignRound1(float64(msgs) / res.Seconds), AvgBytes: int(bytesIn / int64(msgs)), CPUSeconds: campaignRound2(res.CPU),
+		BenchCPU: campaignRound2(campaignSelfCPU() - cpu0)}
 }
 
 // runTransport hands the rendered messages to Ratify's SMTP transport over
