@@ -198,6 +198,11 @@ func (s *Service) generateDemo(ctx context.Context, size DemoSize) error {
 		}
 		done += n
 	}
+	// Each batch added its counts in rows of its own; one row per key is
+	// what the dashboard reads best.
+	if err := s.store.FoldOutreachCounts(ctx); err != nil {
+		return fmt.Errorf("demo outreach: %w", err)
+	}
 	fs := make([]model.Followup, 0, size.Followups)
 	for i := 0; i < size.Followups; i++ {
 		u := actors[rng.IntN(len(actors))]
