@@ -81,3 +81,25 @@ func TestEncodeRefusesBadAddresses(t *testing.T) {
 		}
 	}
 }
+
+// A released message's buffer serves the next message; the released one
+// no longer offers its bytes.
+func TestEncodeReleaseReusesTheBuffer(t *testing.T) {
+	a, b := mtMessage("a@ratify.test", "ada@example.org"), mtMessage("b@ratify.test", "ben@example.org")
+	b.HTML = strings.Repeat("<p>Other words.</p>", 20)
+	if err := a.Encode(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a.Release()
+	if a.Bytes() != nil {
+		t.Error("a released message still offers bytes")
+	}
+	if err := b.Encode(time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, parts := mtParts(t, b.Bytes())
+	if parts["text/html"] != b.HTML {
+		t.Errorf("the second message reads %q", parts["text/html"])
+	}
+	a.Release() // twice is harmless
+}

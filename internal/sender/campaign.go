@@ -263,6 +263,9 @@ func (r *run) worker(ctx context.Context) (err error) {
 			conn = c
 		}
 		broken := r.send(ctx, conn, b)
+		for _, m := range b.msgs {
+			m.Release()
+		}
 		if broken {
 			_ = conn.Close()
 			conn = nil
