@@ -36,8 +36,13 @@ type Options struct {
 	BatchSize   int
 	// Lease is how long a claimed batch belongs to this process; a crashed
 	// process's rows are claimed again after it.
-	Lease       time.Duration
+	Lease time.Duration
+	// Poll is how often a sender looks again for rows that were due later
+	// (retries) or whose lease ran out; Pickup is how often the engine
+	// looks for campaigns that were started or fell due, so that "start
+	// now" starts within it.
 	Poll        time.Duration
+	Pickup      time.Duration
 	RetryBase   time.Duration
 	MaxAttempts int
 	Log         *slog.Logger
@@ -56,6 +61,9 @@ func (o *Options) defaults() {
 	}
 	if o.Poll <= 0 {
 		o.Poll = time.Second
+	}
+	if o.Pickup <= 0 {
+		o.Pickup = min(o.Poll, 250*time.Millisecond)
 	}
 	if o.RetryBase <= 0 {
 		o.RetryBase = time.Minute
@@ -90,7 +98,7 @@ func New(st *store.Store, opts Options) *Engine {
 // Run polls for campaigns to send until ctx ends, then waits for the
 // batches in flight to be recorded.
 func (e *Engine) Run(ctx context.Context) {
-	t := time.NewTicker(e.opts.Poll)
+	t := time.NewTicker(e.opts.Pickup)
 	defer t.Stop()
 	for {
 		e.tick(ctx)
