@@ -66,13 +66,13 @@ const htmxReady = (page) => page.waitForFunction(() => typeof window.htmx === 'o
 const typed = (c) => unaccent(`${c.first_name} ${c.last_name}`).toLowerCase();
 
 /**
- * Presses Tab until the focused element matches
+ * Presses Tab (or Shift+Tab, with back) until the focused element matches
  * selector; returns what was passed on the way.
  */
-async function tabTo(page, selector, max = 40) {
+async function tabTo(page, selector, max = 40, { back = false } = {}) {
   const visited = [];
   for (let i = 0; i < max; i++) {
-    await page.keyboard.press('Tab');
+    await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
     const here = await page.evaluate((sel) => {
       const el = document.activeElement;
       return { match: !!el?.matches(sel), id: el?.id || '', tag: el?.localName || '', name: el?.getAttribute('name') || '' };
@@ -80,7 +80,7 @@ async function tabTo(page, selector, max = 40) {
     visited.push(here.id || here.name || here.tag);
     if (here.match) return visited;
   }
-  throw new Error(`Tab never reached ${selector} in ${max} presses; passed ${visited.join(' → ')}`);
+  throw new Error(`${back ? 'Shift+Tab' : 'Tab'} never reached ${selector} in ${max} presses; passed ${visited.join(' → ')}`);
 }
 
 const focusedIs = (page, selector) => page.evaluate((sel) => !!document.activeElement?.matches(sel), selector);
@@ -327,6 +327,41 @@ test('keyboard only: the quick outreach form is filled and saved without the mou
     assert.ok(await focusedIs(page, mine), 'focus was lost after adding a person');
     // Typing, then Enter: one search each, not two for the Enter.
     assert.equal(searches.length, 2, `searches sent for "${q}": ${searches.join(', ')}`);
+
+    // A second person: Shift+Tab back to the search box, Backspace the name away, type another, Enter on Add.
+    const other = people[0];
+    const chosen = () => page.locator('#chosen-contacts input[name="contact_ids"]').evaluateAll((els) => els.map((e) => Number(e.value)));
+    await tabTo(page, '#contact-q', 12, { back: true });
+    const cleared = pickerResponse(page, '');
+    for (let i = 0; i < q.length; i++) await page.keyboard.press('Backspace');
+    await cleared;
+    await htmxIdle(page);
+    assert.equal(await page.inputValue('#contact-q'), '');
+    await pickerSearch(page, typed(other));
+    // Typing slowly can send a search per pause; let the last answer land first.
+    await htmxIdle(page);
+    const otherAdd = `#picker-results button[name="add_contact"][value="${other.id}"]`;
+    await tabTo(page, otherAdd, 12);
+    await page.keyboard.press('Enter');
+    await page.locator(`#chosen-contacts input[name="contact_ids"][value="${other.id}"]`).waitFor({ state: 'attached' });
+    // The chip arrives before the picker's answer is swapped in; wait for both before moving on.
+    await htmxIdle(page);
+    assert.deepEqual(await chosen(), [person.id, other.id]);
+    assert.ok(await focusedIs(page, otherAdd), 'focus was lost after adding the second person');
+
+    // A change of mind: Shift+Tab back to the second chip's Remove button, Enter takes the person off.
+    const removeOther = `#chosen-contacts button[name="remove_contact"][value="${other.id}"]`;
+    const back = await tabTo(page, removeOther, 12, { back: true });
+    assert.ok(back.includes('contact-q'), `Shift+Tab went from the matches to the chips without the search box: ${back.join(' → ')}`);
+    assert.equal(await page.getAttribute(removeOther, 'aria-label'), `Remove ${other.full_name}`);
+    await page.keyboard.press('Enter');
+    await page.locator(removeOther).waitFor({ state: 'detached' });
+    assert.deepEqual(await chosen(), [person.id]);
+    assert.equal(pathOf(page), '/outreach/new', 'removing a person left the form');
+    assert.equal(posts.length, 0, 'removing a person saved the form');
+    // The removed button took the focus with it; Tab goes on from where it was, to the search box.
+    await page.keyboard.press('Tab');
+    assert.ok(await focusedIs(page, '#contact-q'), 'after removing a person, Tab does not go on to the person search');
 
     // On to the summary, the outcome, and the visibility: the arrow key makes it private, Enter saves.
     await tabTo(page, '#summary', 40);

@@ -153,19 +153,27 @@ type contactPickerView struct {
 	Contacts  []model.Contact
 	More      bool
 	CanCreate bool
+	// Chosen marks the matches already in the form. They stay in the list,
+	// marked, so that an answer that lands after the user added someone by
+	// keyboard still holds the button that had the focus (htmx gives the
+	// focus back to the element of the same id).
+	Chosen map[int64]bool
 }
 
 // contactPicker searches contacts as the user types, accent-insensitively,
-// leaving out those already chosen. With no words it suggests the people
-// of the chosen country.
+// marking those already chosen. With no words it suggests the people of the
+// chosen country.
 func (s *Server) contactPicker(c *gin.Context) {
 	a := actor(c)
 	q := strings.TrimSpace(c.Query("q"))
 	country := strings.ToUpper(strings.TrimSpace(c.Query("country")))
 	chosen := queryIDs(c.QueryArray("contact_ids"))
-	v := contactPickerView{Query: q, Country: country, CanCreate: a.Can(auth.EditContacts)}
+	v := contactPickerView{Query: q, Country: country, CanCreate: a.Can(auth.EditContacts), Chosen: map[int64]bool{}}
+	for _, id := range chosen {
+		v.Chosen[id] = true
+	}
 	if q != "" || country != "" {
-		cq := service.ContactQuery{Text: q, ContactFilter: store.ContactFilter{Page: model.Page{PerPage: 12 + len(chosen)}}}
+		cq := service.ContactQuery{Text: q, ContactFilter: store.ContactFilter{Page: model.Page{PerPage: 12}}}
 		if q == "" {
 			cq.Country = country
 		}
@@ -174,11 +182,7 @@ func (s *Server) contactPicker(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		for _, ct := range cs {
-			if !slices.Contains(chosen, ct.ID) && len(v.Contacts) < 12 {
-				v.Contacts = append(v.Contacts, ct)
-			}
-		}
+		v.Contacts = cs
 		v.More = total > int64(len(cs))
 	}
 	s.render(c, http.StatusOK, "contact_picker.html", "Find a contact", v)
