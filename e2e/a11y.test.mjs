@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 
 import { api, apiLogin } from './lib/api.mjs';
 import { describeViolations, runAxe, serveAxe } from './lib/axe.mjs';
-import { launchBrowser, login, withPage } from './lib/browser.mjs';
+import { htmxIdle, launchBrowser, login, withPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const ADMIN = 'admin@demo.example.org';
@@ -52,7 +52,6 @@ function withAxe(t, fn) {
 }
 
 const htmxReady = (page) => page.waitForFunction(() => typeof window.htmx === 'object');
-const htmxIdle = (page) => page.waitForFunction(() => !document.querySelector('.htmx-request'));
 
 /** Runs axe on the page as it is now; returns the blocking violations, reports the rest. */
 async function check(t, page, label) {

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { api, apiLogin, unaccent } from './lib/api.mjs';
-import { cspViolations, launchBrowser, login, pathOf, screenshot, withPatientPage } from './lib/browser.mjs';
+import { cspViolations, htmxIdle, launchBrowser, login, pathOf, screenshot, withPatientPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const MEMBER = 'member@demo.example.org';
@@ -86,7 +86,6 @@ async function tabTo(page, selector, max = 40, { back = false } = {}) {
 const focusedIs = (page, selector) => page.evaluate((sel) => !!document.activeElement?.matches(sel), selector);
 
 /** Waits until htmx has no request in flight: the answer that was awaited is swapped in. */
-const htmxIdle = (page) => page.waitForFunction(() => !document.querySelector('.htmx-request'));
 
 /** Waits for the outreach form's picker to answer a search for q. */
 function pickerResponse(page, q) {

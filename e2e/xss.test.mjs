@@ -26,7 +26,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { api, apiLogin } from './lib/api.mjs';
-import { cspViolations, launchBrowser, login, withPage } from './lib/browser.mjs';
+import { cspViolations, htmxIdle, launchBrowser, login, withPage } from './lib/browser.mjs';
 import { startServer } from './lib/server.mjs';
 
 const ADMIN = 'admin@demo.example.org';
@@ -295,7 +295,7 @@ test('xss: with the CSP switched off, escaping alone keeps every stored payload 
     const picked = page.waitForResponse((r) => new URL(r.url()).pathname === '/contacts/picker' && new URL(r.url()).searchParams.get('q') === made.tok);
     await page.locator('#contact-q').fill(made.tok);
     await picked;
-    await page.waitForFunction(() => !document.querySelector('.htmx-request'));
+    await htmxIdle(page);
     const add = page.locator('#picker-results button[name="add_contact"]').first();
     const id = Number(await add.getAttribute('value'));
     const person = made.contacts.find((c) => c.id === id);

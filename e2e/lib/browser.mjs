@@ -113,3 +113,11 @@ export function withPatientPage(t, browser, baseURL, fn) {
     return fn(p);
   });
 }
+
+/**
+ * Waits until htmx has nothing in flight and has settled what it swapped in:
+ * new content gets its htmx behaviour only when it settles, so a key pressed
+ * on a button swapped in a moment ago would submit its form the plain way.
+ */
+export const htmxIdle = (page) =>
+  page.waitForFunction(() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added'));

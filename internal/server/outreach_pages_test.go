@@ -263,12 +263,16 @@ func TestOutreachPagesLog(t *testing.T) {
 			f.Set("remove_contact", opID(jose))
 			body := member.postTo("/outreach", f, 200, "").Body
 			opLacks(t, "form after Remove", body, `name="contact_ids" value="`+opID(jose)+`"`)
-			opHas(t, "form after Remove", body, `name="contact_ids" value="`+opID(amina)+`"`, "Met the labour attaché")
+			opHas(t, "form after Remove", body, `name="contact_ids" value="`+opID(amina)+`"`, "Met the labour attaché",
+				`aria-controls="picker-results" autofocus>`)
 			f.Del("remove_contact")
 			f.Set("contact_ids", opID(amina))
 			f.Set("add_contact", opID(jose))
 			body = member.postTo("/outreach", f, 200, "").Body
 			opHas(t, "form after Add", body, `name="contact_ids" value="`+opID(jose)+`"`, `name="contact_ids" value="`+opID(amina)+`"`)
+			// The focus goes back to the people search, not to the first field.
+			opHas(t, "form after Add", body, `aria-controls="picker-results" autofocus>`)
+			opLacks(t, "form after Add", body, `name="type" required autofocus`)
 			if after := opOutreachCount(t, e); after != before {
 				t.Errorf("outreach count %d → %d", before, after)
 			}

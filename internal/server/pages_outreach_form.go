@@ -41,6 +41,10 @@ type outreachFormView struct {
 	FromFollowup *model.Followup
 	Errors       map[string]string
 	Message      string
+	// PeopleFocus: the form came back after a person was added or removed
+	// without a script (or before the page's script had taken over the
+	// button); the focus goes back to the people search, not the first field.
+	PeopleFocus bool
 }
 
 // Types feeds the type menu.

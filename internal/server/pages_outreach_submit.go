@@ -35,8 +35,9 @@ func (s *Server) outreachSubmit(c *gin.Context, cur *model.Outreach) {
 			form.ContactIDs = append(form.ContactIDs, id)
 		}
 	}
+	peopleFocus := false
 	rerender := func(status int, e *model.Error) {
-		v := outreachFormView{Outreach: cur, Form: form}
+		v := outreachFormView{Outreach: cur, Form: form, PeopleFocus: peopleFocus}
 		if e != nil {
 			v.Errors, v.Message = e.Fields, e.Message
 		}
@@ -50,6 +51,7 @@ func (s *Server) outreachSubmit(c *gin.Context, cur *model.Outreach) {
 	if x := c.PostForm("remove_contact"); x != "" {
 		id, _ := strconv.ParseInt(x, 10, 64)
 		form.ContactIDs = slices.DeleteFunc(form.ContactIDs, func(y int64) bool { return y == id })
+		peopleFocus = true
 		rerender(http.StatusOK, nil)
 		return
 	}
@@ -57,6 +59,7 @@ func (s *Server) outreachSubmit(c *gin.Context, cur *model.Outreach) {
 		if id, err := parseID(x); err == nil && !slices.Contains(form.ContactIDs, id) {
 			form.ContactIDs = append(form.ContactIDs, id)
 		}
+		peopleFocus = true
 		rerender(http.StatusOK, nil)
 		return
 	}
