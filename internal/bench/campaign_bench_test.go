@@ -54,7 +54,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/smtp"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -72,6 +71,7 @@ import (
 
 	"ratify/internal/auth"
 	"ratify/internal/bench"
+	"ratify/internal/bench/smtpblast"
 	"ratify/internal/dbtest"
 	"ratify/internal/mail"
 	"ratify/internal/merge"
@@ -602,56 +602,16 @@ func (cf *campaignFixture) runRaw(b *testing.B, run, conns int) CampaignResult {
 	b.Helper()
 	cf.sink.reset()
 	runtime.GC()
-	var next atomic.Int64
-	errs := make([]error, conns)
-	var wg sync.WaitGroup
+	blast := make([]smtpblast.Message, len(cf.raw))
+	for i, m := range cf.raw {
+		blast[i] = smtpblast.Message{To: m.to, Data: m.data}
+	}
 	cpu0 := campaignSelfCPU()
 	t0 := time.Now()
-	for w := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[w] = func() error {
-				c, err := smtp.Dial(cf.sink.addr)
-				if err != nil {
-					return err
-				}
-				defer c.Close()
-				if err := c.Hello("raw.localhost"); err != nil {
-					return err
-				}
-				for {
-					i := int(next.Add(1)) - 1
-					if i >= len(cf.raw) {
-						return c.Quit()
-					}
-					m := cf.raw[i]
-					if err := c.Mail(campaignFromAddr); err != nil {
-						return err
-					}
-					if err := c.Rcpt(m.to); err != nil {
-						return err
-					}
-					wc, err := c.Data()
-					if err != nil {
-						return err
-					}
-					if _, err := wc.Write(m.data); err != nil {
-						return err
-					}
-					if err := wc.Close(); err != nil {
-						return err
-					}
-				}
-			}()
-		}()
-	}
-	wg.Wait()
+	err := smtpblast.Blast(blast, cf.sink.addr, campaignFromAddr, conns)
 	elapsed, cpu := time.Since(t0), campaignSelfCPU()-cpu0
-	for _, err := range errs {
-		if err != nil {
-			b.Fatalf("raw blast: %v", err)
-		}
+	if err != nil {
+		b.Fatalf("raw blast: %v", err)
 	}
 	msgs, distinct, bytesIn := cf.sink.counts()
 	if msgs != len(cf.raw) || distinct != len(cf.raw) {
