@@ -111,12 +111,23 @@ func address(name, addr string) (string, error) {
 // header appends one header field, folded at spaces so that its lines stay
 // within the 78 characters RFC 5322 recommends where the value allows.
 // Values are one line already (oneLine); encoded words hold no spaces. A
-// long first word goes on a line of its own after the name.
+// long first word goes on a line of its own after the name. A word longer
+// than a line may ever be (998 characters, RFC 5322; SMTP servers refuse
+// longer lines) is cut into pieces on lines of their own, which a reader
+// joins with a space: no real address, id or link is that long, and a
+// subject that is has its words Q-encoded unless it is plain ASCII.
 func header(b []byte, name, value string) []byte {
+	const most = 990
 	b = append(b, name...)
 	b = append(b, ':')
 	n := len(name) + 1
 	for _, word := range strings.Split(value, " ") {
+		for len(word) > most {
+			b = append(b, "\r\n "...)
+			b = append(b, word[:most]...)
+			word = word[most:]
+			n = most + 1
+		}
 		if n+1+len(word) > 78 {
 			b = append(b, "\r\n"...)
 			n = 0
