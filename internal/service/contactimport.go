@@ -114,14 +114,33 @@ func (s *Service) ImportContacts(ctx context.Context, a Actor, open func() (io.R
 	if err := require(a, auth.ManageCampaigns); err != nil {
 		return nil, err
 	}
-	res, err := s.importPass(ctx, a, open, opt, true)
+	first := importValidate
+	if opt.DryRun {
+		first = importCheck
+	}
+	res, err := s.importPass(ctx, a, open, opt, first)
 	if err != nil || opt.DryRun || res.ErrorsTotal > 0 {
 		return res, err
 	}
-	return s.importPass(ctx, a, open, opt, false)
+	return s.importPass(ctx, a, open, opt, importWrite)
 }
 
-func (s *Service) importPass(ctx context.Context, a Actor, open func() (io.ReadCloser, error), opt ImportOptions, check bool) (*ImportResult, error) {
+// importMode is what one pass over the file does.
+type importMode int
+
+const (
+	// importCheck validates every row and matches it against the existing
+	// contacts, to report what an import would create, update or skip.
+	importCheck importMode = iota
+	// importValidate only validates: the first pass of a real import,
+	// whose second pass matches each batch against the contacts as they
+	// are when it is written.
+	importValidate
+	// importWrite matches and writes.
+	importWrite
+)
+
+func (s *Service) importPass(ctx context.Context, a Actor, open func() (io.ReadCloser, error), opt ImportOptions, mode importMode) (*ImportResult, error) {
 	rc, err := open()
 	if err != nil {
 		return nil, err
@@ -211,12 +230,15 @@ func (s *Service) importPass(ctx context.Context, a Actor, open func() (io.ReadC
 		if !ok {
 			continue
 		}
-		if !check {
+		if mode == importValidate {
+			continue
+		}
+		if mode == importWrite {
 			row.contact.DataSource = source
 		}
 		batch = append(batch, row)
 		if len(batch) >= importBatch {
-			if err := w.flush(ctx, batch, check); err != nil {
+			if err := w.flush(ctx, batch, mode == importCheck); err != nil {
 				return nil, err
 			}
 			batch = batch[:0]
@@ -225,10 +247,10 @@ func (s *Service) importPass(ctx context.Context, a Actor, open func() (io.ReadC
 			return nil, err
 		}
 	}
-	if err := w.flush(ctx, batch, check); err != nil {
+	if err := w.flush(ctx, batch, mode == importCheck); err != nil {
 		return nil, err
 	}
-	if !check {
+	if mode == importWrite {
 		err := s.audit(ctx, a, "contact.import", "contact", "", fmt.Sprintf("%s: %d rows, %d created, %d updated, %d skipped",
 			opt.FileName, res.Rows, res.Created, res.Updated, res.Skipped))
 		if err != nil {
@@ -446,26 +468,41 @@ func (w *importWriter) flush(ctx context.Context, batch []importRow, check bool)
 				return fmt.Errorf("line %d: %w", r.line, err)
 			}
 		}
-		var positions []model.Position
-		for _, r := range append(creates, updates...) {
-			if r.institution == "" && r.position == "" {
-				continue
-			}
-			if r.institution == "" || r.contact.CountryISO3 == nil {
-				continue
-			}
-			instID, err := w.institution(ctx, *r.contact.CountryISO3, r.institution, r.instKind, now)
-			if err != nil {
-				return err
-			}
-			title := r.position
-			if title == "" {
-				title = "Member"
-			}
-			positions = append(positions, model.Position{ContactID: r.contact.ID, InstitutionID: instID, Title: title, CreatedAt: now})
+		// A new contact has no posts yet: only those of the contacts
+		// updated need a look at what they hold already.
+		fresh, err := w.positions(ctx, creates, now)
+		if err != nil {
+			return err
 		}
-		return w.s.store.AddPositionsIfMissing(ctx, positions)
+		if err := w.s.store.CreatePositions(ctx, fresh); err != nil {
+			return err
+		}
+		more, err := w.positions(ctx, updates, now)
+		if err != nil {
+			return err
+		}
+		return w.s.store.AddPositionsIfMissing(ctx, more)
 	})
+}
+
+// positions are the posts the rows name, in institutions found or added.
+func (w *importWriter) positions(ctx context.Context, rows []importRow, now time.Time) ([]model.Position, error) {
+	var out []model.Position
+	for _, r := range rows {
+		if r.institution == "" || r.contact.CountryISO3 == nil {
+			continue
+		}
+		instID, err := w.institution(ctx, *r.contact.CountryISO3, r.institution, r.instKind, now)
+		if err != nil {
+			return nil, err
+		}
+		title := r.position
+		if title == "" {
+			title = "Member"
+		}
+		out = append(out, model.Position{ContactID: r.contact.ID, InstitutionID: instID, Title: title, CreatedAt: now})
+	}
+	return out, nil
 }
 
 // refreshStats has the database re-read the contacts tables' statistics

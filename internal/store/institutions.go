@@ -123,8 +123,13 @@ func (s *Store) AddPositionsIfMissing(ctx context.Context, ps []model.Position) 
 			add = append(add, p)
 		}
 	}
-	if len(add) == 0 {
+	return s.CreatePositions(ctx, add)
+}
+
+// CreatePositions inserts posts that are known to be new.
+func (s *Store) CreatePositions(ctx context.Context, ps []model.Position) error {
+	if len(ps) == 0 {
 		return nil
 	}
-	return mapErr(s.conn(ctx).Omit("Institution").CreateInBatches(add, s.insertBatch(1000, &model.Position{})).Error, "positions")
+	return mapErr(s.conn(ctx).Omit("Institution").CreateInBatches(ps, s.insertBatch(1000, &model.Position{})).Error, "positions")
 }
