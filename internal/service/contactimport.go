@@ -101,6 +101,7 @@ const importBatch = 1000
 type importRow struct {
 	line        int
 	contact     model.Contact
+	sortName    string // folded "last first", the key for a match by name
 	position    string
 	institution string
 	instKind    model.InstitutionKind
@@ -197,57 +198,59 @@ func (s *Service) importPass(ctx context.Context, a Actor, open func() (io.ReadC
 	}
 	source := fmt.Sprintf("CSV import %s on %s by %s", opt.FileName, s.now().UTC().Format("2006-01-02"), a.User.Email)
 	w := &importWriter{s: s, a: a, opt: opt, res: res, source: source, instCache: map[string]int64{}}
-	var batch []importRow
 	lastLine := 1
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		// FieldPos panics after a failed Read, which has no fields: ask it
-		// only once the record is good.
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				addErr(pe.Line, "", pe.Err.Error())
-				if errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote) {
-					continue
+	read := func(emit func(importRow) error) error {
+		for {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			// FieldPos panics after a failed Read, which has no fields: ask it
+			// only once the record is good.
+			if err != nil {
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					addErr(pe.Line, "", pe.Err.Error())
+					if errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote) {
+						continue
+					}
 				}
+				addErr(lastLine+1, "", "the rest of the file cannot be read: "+err.Error())
+				return nil
 			}
-			addErr(lastLine+1, "", "the rest of the file cannot be read: "+err.Error())
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		lastLine = line
-		res.Rows++
-		// A row with more or fewer cells than the header has its values
-		// under the wrong columns, or missing.
-		if len(rec) != len(header) {
-			addErr(line, "", fmt.Sprintf("this line has %d values but the header has %d columns", len(rec), len(header)))
-			continue
-		}
-		row, ok := parseImportRow(rec, line, mapping, countryByKey, s.now().UTC(), addErr)
-		if !ok {
-			continue
-		}
-		if mode == importValidate {
-			continue
-		}
-		if mode == importWrite {
-			row.contact.DataSource = source
-		}
-		batch = append(batch, row)
-		if len(batch) >= importBatch {
-			if err := w.flush(ctx, batch, mode == importCheck); err != nil {
-				return nil, err
+			line, _ := cr.FieldPos(0)
+			lastLine = line
+			res.Rows++
+			// A row with more or fewer cells than the header has its values
+			// under the wrong columns, or missing.
+			if len(rec) != len(header) {
+				addErr(line, "", fmt.Sprintf("this line has %d values but the header has %d columns", len(rec), len(header)))
+				continue
 			}
-			batch = batch[:0]
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
+			row, ok := parseImportRow(rec, line, mapping, countryByKey, s.now().UTC(), addErr)
+			if !ok || mode == importValidate {
+				continue
+			}
+			c := &row.contact
+			row.sortName = foldText(strings.TrimSpace(c.LastName + " " + c.FirstName))
+			if mode == importWrite {
+				c.DataSource = source
+				c.SearchText = foldText(strings.Join([]string{c.Honorific, c.FirstName, c.LastName, c.Party, joinEmails(c.Emails), row.position, row.institution}, " "))
+			}
+			if err := emit(row); err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 	}
-	if err := w.flush(ctx, batch, mode == importCheck); err != nil {
+	if mode == importValidate {
+		err = read(func(importRow) error { return nil })
+	} else {
+		err = w.run(ctx, read, mode == importCheck)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if mode == importWrite {
@@ -386,6 +389,50 @@ type importWriter struct {
 	written   int // batches written
 }
 
+// run reads the file in a goroutine of its own, in batches, and matches and
+// writes each batch in this one: reading, parsing and folding the next batch
+// overlaps the database's work on this one. At most two batches wait beside
+// the one being written, so memory still does not grow with the file.
+func (w *importWriter) run(ctx context.Context, read func(emit func(importRow) error) error, check bool) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []importRow, 1)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([]importRow, 0, importBatch)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([]importRow, 0, importBatch)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := read(func(r importRow) error {
+			if batch = append(batch, r); len(batch) >= importBatch {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 {
+			err = send()
+		}
+		readErr <- err
+	}()
+	for b := range batches {
+		if err := w.flush(ctx, b, check); err != nil {
+			cancel()
+			for range batches {
+			}
+			<-readErr
+			return err
+		}
+	}
+	return <-readErr
+}
+
 func (w *importWriter) flush(ctx context.Context, batch []importRow, check bool) error {
 	if len(batch) == 0 {
 		return nil
@@ -408,7 +455,7 @@ func (w *importWriter) flush(ctx context.Context, batch []importRow, check bool)
 	}
 	nameKeys := make([]store.NameKey, 0, len(batch))
 	for _, r := range batch {
-		nameKeys = append(nameKeys, store.NameKey{SortName: foldText(strings.TrimSpace(r.contact.LastName + " " + r.contact.FirstName)), Country: r.contact.CountryISO3})
+		nameKeys = append(nameKeys, store.NameKey{SortName: r.sortName, Country: r.contact.CountryISO3})
 	}
 	byName, err := w.s.store.ContactsByNames(ctx, nameKeys)
 	if err != nil {
@@ -429,7 +476,7 @@ func (w *importWriter) flush(ctx context.Context, batch []importRow, check bool)
 			if r.contact.CountryISO3 != nil {
 				country = *r.contact.CountryISO3
 			}
-			match = byName[foldText(strings.TrimSpace(r.contact.LastName+" "+r.contact.FirstName))+"|"+country]
+			match = byName[r.sortName+"|"+country]
 		}
 		switch {
 		case match == nil:
@@ -447,14 +494,17 @@ func (w *importWriter) flush(ctx context.Context, batch []importRow, check bool)
 		return nil
 	}
 	defer w.refreshStats(ctx)
-	return w.s.store.WithTx(ctx, func(ctx context.Context) error {
+	// A bulk transaction (COPY on PostgreSQL) whose commit need not wait for
+	// the disk: the audit record written after the last batch is committed
+	// the ordinary way, and carries every batch to the disk before the
+	// import reports success.
+	return w.s.store.WithBulkTx(ctx, func(ctx context.Context) error {
 		now := w.s.now().UTC()
 		newContacts := make([]model.Contact, len(creates))
 		for i, r := range creates {
 			c := r.contact
 			c.OwnerOrganisationID, c.CreatedByID, c.CreatedAt, c.UpdatedAt = w.a.User.OrganisationID, w.a.ID(), now, now
-			c.SortName = foldText(strings.TrimSpace(c.LastName + " " + c.FirstName))
-			c.SearchText = foldText(strings.Join([]string{c.Honorific, c.FirstName, c.LastName, c.Party, joinEmails(c.Emails), r.position, r.institution}, " "))
+			c.SortName = r.sortName
 			newContacts[i] = c
 		}
 		if err := w.s.store.CreateContacts(ctx, newContacts); err != nil {

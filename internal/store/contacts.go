@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -497,7 +498,18 @@ func (s *Store) CreateContacts(ctx context.Context, cs []model.Contact) error {
 			kids[i].e, kids[i].p, kids[i].t = cs[i].Emails, cs[i].Phones, cs[i].Tags
 			cs[i].Emails, cs[i].Phones, cs[i].Tags = nil, nil, nil
 		}
-		if err := db.Omit("Country", "OwnerOrganisation", "Positions", "Emails", "Phones", "Tags").CreateInBatches(cs, s.insertBatch(500, &model.Contact{})).Error; err != nil {
+		if _, bulk := ctx.Value(bulkConnKey{}).(*sql.Conn); bulk {
+			ids, err := s.nextIDs(ctx, "contacts", len(cs))
+			if err != nil {
+				return mapErr(err, "contacts")
+			}
+			for i := range cs {
+				cs[i].ID = ids[i]
+			}
+			if _, err := s.copyRows(ctx, cs, true); err != nil {
+				return mapErr(err, "contacts")
+			}
+		} else if err := db.Omit("Country", "OwnerOrganisation", "Positions", "Emails", "Phones", "Tags").CreateInBatches(cs, s.insertBatch(500, &model.Contact{})).Error; err != nil {
 			return mapErr(err, "contacts")
 		}
 		var emails []model.ContactEmail
@@ -518,22 +530,13 @@ func (s *Store) CreateContacts(ctx context.Context, cs []model.Contact) error {
 			}
 			cs[i].Emails, cs[i].Phones, cs[i].Tags = kids[i].e, kids[i].p, kids[i].t
 		}
-		if len(emails) > 0 {
-			if err := db.CreateInBatches(emails, s.insertBatch(1000, &model.ContactEmail{})).Error; err != nil {
-				return mapErr(err, "contact emails")
-			}
+		if err := createMany(ctx, s, emails, 1000, "contact emails"); err != nil {
+			return err
 		}
-		if len(phones) > 0 {
-			if err := db.CreateInBatches(phones, s.insertBatch(1000, &model.ContactPhone{})).Error; err != nil {
-				return mapErr(err, "contact phones")
-			}
+		if err := createMany(ctx, s, phones, 1000, "contact phones"); err != nil {
+			return err
 		}
-		if len(tags) > 0 {
-			if err := db.CreateInBatches(tags, s.insertBatch(1000, &model.ContactTag{})).Error; err != nil {
-				return mapErr(err, "contact tags")
-			}
-		}
-		return nil
+		return createMany(ctx, s, tags, 1000, "contact tags")
 	})
 }
 

@@ -128,8 +128,5 @@ func (s *Store) AddPositionsIfMissing(ctx context.Context, ps []model.Position) 
 
 // CreatePositions inserts posts that are known to be new.
 func (s *Store) CreatePositions(ctx context.Context, ps []model.Position) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	return mapErr(s.conn(ctx).Omit("Institution").CreateInBatches(ps, s.insertBatch(1000, &model.Position{})).Error, "positions")
+	return createMany(ctx, s, ps, 1000, "positions")
 }

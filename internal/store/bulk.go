@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
+)
+
+// bulkConnKey carries the connection of a bulk transaction.
+type bulkConnKey struct{}
+
+// WithBulkTx is WithTx for writing many rows at once, as a contact import
+// does. On PostgreSQL the transaction runs on a connection held for it, so
+// that CreateContacts and CreatePositions can fill their tables with COPY,
+// the protocol's bulk path, instead of multi-row INSERTs of thousands of
+// bound values each. Its commit does not wait for the write-ahead log to
+// reach the disk (synchronous_commit off): a caller that reports success
+// makes one ordinary commit at the end, which carries every earlier one to
+// the disk, as the log is written in order. A crash before that loses
+// batches of a run that then fails anyway.
+func (s *Store) WithBulkTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if _, nested := ctx.Value(txKey{}).(*gorm.DB); nested || s.dialect != Postgres {
+		return s.WithTx(ctx, fn)
+	}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("bulk transaction: %w", err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("bulk transaction: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("bulk transaction: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_ = tx.Rollback()
+		}
+	}()
+	// The same as gorm's own Begin: a new session whose statements go
+	// to the transaction.
+	gtx := s.db.Session(&gorm.Session{Context: ctx, NewDB: true})
+	gtx.Statement.ConnPool = tx
+	if err := gtx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
+		return fmt.Errorf("bulk transaction: %w", err)
+	}
+	if err := fn(context.WithValue(context.WithValue(ctx, txKey{}, gtx), bulkConnKey{}, conn)); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("bulk transaction: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// copyRows writes rows, a slice of one model, with COPY on the connection
+// of the bulk transaction in ctx. The columns are the model's, as an INSERT
+// by gorm would write them; the id goes too when withID (ids taken from the
+// sequence beforehand), else the column's default gives it. Outside a bulk
+// transaction it writes nothing and reports false.
+func (s *Store) copyRows(ctx context.Context, rows any, withID bool) (bool, error) {
+	conn, ok := ctx.Value(bulkConnKey{}).(*sql.Conn)
+	if !ok {
+		return false, nil
+	}
+	rv := reflect.ValueOf(rows)
+	if rv.Kind() != reflect.Slice {
+		return true, errors.New("copy: rows must be a slice")
+	}
+	if rv.Len() == 0 {
+		return true, nil
+	}
+	stmt := &gorm.Statement{DB: s.db}
+	if err := stmt.Parse(rv.Index(0).Addr().Interface()); err != nil {
+		return true, fmt.Errorf("copy: %w", err)
+	}
+	var fields []*schema.Field
+	var cols []string
+	for _, f := range stmt.Schema.Fields {
+		if f.DBName == "" || !f.Creatable || (f.DBName == "id" && !withID) {
+			continue
+		}
+		fields = append(fields, f)
+		cols = append(cols, f.DBName)
+	}
+	next := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if next == rv.Len() {
+			return nil, nil
+		}
+		row := rv.Index(next)
+		next++
+		vals := make([]any, len(fields))
+		for i, f := range fields {
+			vals[i], _ = f.ValueOf(ctx, row)
+		}
+		return vals, nil
+	})
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy: a %T is not a pgx connection", dc)
+		}
+		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{stmt.Schema.Table}, cols, src)
+		return err
+	})
+	return true, err
+}
+
+// nextIDs takes n values from the sequence of table's id column, for rows
+// written by COPY, which returns none.
+func (s *Store) nextIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	var ids []int64
+	err := s.conn(ctx).Raw("SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?) ORDER BY 1", table, n).Scan(&ids).Error
+	if err == nil && len(ids) != n {
+		err = fmt.Errorf("%d ids from the sequence, not %d", len(ids), n)
+	}
+	return ids, err
+}
+
+// createMany inserts rows of one model, new ones, without their
+// associations: by COPY in a bulk transaction, else in multi-row INSERTs of
+// up to n rows (fewer on SQLite: see insertBatch).
+func createMany[T any](ctx context.Context, s *Store, rows []T, n int, what string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if done, err := s.copyRows(ctx, rows, false); done {
+		return mapErr(err, what)
+	}
+	var row T
+	return mapErr(s.conn(ctx).Omit(clause.Associations).CreateInBatches(rows, s.insertBatch(n, &row)).Error, what)
+}
