@@ -480,7 +480,7 @@ func (s *Service) StartCampaign(ctx context.Context, a Actor, id int64, at *time
 	if at != nil && at.After(now) {
 		next = model.CampaignScheduled
 	}
-	err = s.store.WithTx(ctx, func(ctx context.Context) error {
+	err = s.store.WithBulkTx(ctx, func(ctx context.Context) error {
 		ok, err := s.store.SetCampaignStatus(ctx, c.ID, []model.CampaignStatus{model.CampaignDraft}, next, now)
 		if err != nil {
 			return err

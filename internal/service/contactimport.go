@@ -494,11 +494,15 @@ func (w *importWriter) flush(ctx context.Context, batch []importRow, check bool)
 		return nil
 	}
 	defer w.refreshStats(ctx)
-	// A bulk transaction (COPY on PostgreSQL) whose commit need not wait for
-	// the disk: the audit record written after the last batch is committed
-	// the ordinary way, and carries every batch to the disk before the
-	// import reports success.
 	return w.s.store.WithBulkTx(ctx, func(ctx context.Context) error {
+		// A batch's commit need not wait for the disk: the audit record
+		// written after the last batch is committed the ordinary way, and
+		// carries every batch to the disk (the log is written in order)
+		// before the import reports success. A crash before that loses
+		// batches of an import that then fails anyway.
+		if err := w.s.store.CommitWithoutFlush(ctx); err != nil {
+			return err
+		}
 		now := w.s.now().UTC()
 		newContacts := make([]model.Contact, len(creates))
 		for i, r := range creates {

@@ -17,15 +17,12 @@ import (
 // bulkConnKey carries the connection of a bulk transaction.
 type bulkConnKey struct{}
 
-// WithBulkTx is WithTx for writing many rows at once, as a contact import
-// does. On PostgreSQL the transaction runs on a connection held for it, so
-// that CreateContacts and CreatePositions can fill their tables with COPY,
-// the protocol's bulk path, instead of multi-row INSERTs of thousands of
-// bound values each. Its commit does not wait for the write-ahead log to
-// reach the disk (synchronous_commit off): a caller that reports success
-// makes one ordinary commit at the end, which carries every earlier one to
-// the disk, as the log is written in order. A crash before that loses
-// batches of a run that then fails anyway.
+// WithBulkTx is WithTx for writing many rows at once, as a contact import or
+// the start of a large campaign does. On PostgreSQL the transaction runs on
+// a connection held for it, so that the store's bulk inserts
+// (CreateContacts, CreatePositions, InsertRecipients) fill their tables with
+// COPY, the protocol's bulk path, instead of multi-row INSERTs of thousands
+// of bound values each.
 func (s *Store) WithBulkTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
 	if _, nested := ctx.Value(txKey{}).(*gorm.DB); nested || s.dialect != Postgres {
 		return s.WithTx(ctx, fn)
@@ -53,9 +50,6 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(ctx context.Context) err
 	// to the transaction.
 	gtx := s.db.Session(&gorm.Session{Context: ctx, NewDB: true})
 	gtx.Statement.ConnPool = tx
-	if err := gtx.Exec("SET LOCAL synchronous_commit = off").Error; err != nil {
-		return fmt.Errorf("bulk transaction: %w", err)
-	}
 	if err := fn(context.WithValue(context.WithValue(ctx, txKey{}, gtx), bulkConnKey{}, conn)); err != nil {
 		return err
 	}
@@ -64,6 +58,17 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(ctx context.Context) err
 	}
 	committed = true
 	return nil
+}
+
+// CommitWithoutFlush lets the transaction in ctx commit without waiting for
+// its write-ahead log to reach the disk (PostgreSQL's synchronous_commit off,
+// for this transaction only; SQLite has no such switch). Only for writes
+// that a crash may lose without harm, which the caller explains.
+func (s *Store) CommitWithoutFlush(ctx context.Context) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); !ok || s.dialect != Postgres {
+		return nil
+	}
+	return mapErr(s.conn(ctx).Exec("SET LOCAL synchronous_commit = off").Error, "transaction")
 }
 
 // copyRows writes rows, a slice of one model, with COPY on the connection

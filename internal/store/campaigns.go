@@ -80,12 +80,10 @@ func (s *Store) ActiveCampaignIDs(ctx context.Context, now time.Time) ([]int64, 
 	return ids, mapErr(err, "campaigns")
 }
 
-// InsertRecipients adds the frozen audience of a campaign.
+// InsertRecipients adds the frozen audience of a campaign, by COPY in a bulk
+// transaction (see WithBulkTx).
 func (s *Store) InsertRecipients(ctx context.Context, rs []model.CampaignRecipient) error {
-	if len(rs) == 0 {
-		return nil
-	}
-	return mapErr(s.conn(ctx).Omit("Contact").CreateInBatches(rs, 1000).Error, "campaign recipients")
+	return createMany(ctx, s, rs, 1000, "campaign recipients")
 }
 
 // CampaignCounts sums the recipients by state.
