@@ -28,6 +28,7 @@ type run struct {
 	rats      map[string]map[string]*model.Ratification
 	codes     []string
 	limit     *limiter
+	batch     int // rows per claim
 
 	// cursor is the highest row id this run has claimed; claims go on from
 	// it and start again from the first row when it finds nothing or when
@@ -138,6 +139,7 @@ func (e *Engine) runCampaign(ctx context.Context, id int64) error {
 	if r.c.Connections > 0 {
 		conns = r.c.Connections
 	}
+	r.batch = claimSize(e.opts.BatchSize, r.limit.rate, e.opts.Lease, conns)
 	var wg sync.WaitGroup
 	errs := make([]error, conns)
 	for i := 0; i < conns; i++ {
@@ -334,6 +336,22 @@ func ids(rows []model.CampaignRecipient) []int64 {
 	return out
 }
 
+// claimSize is how many rows a claim takes under a rate limit (messages
+// per second; 0 for none). A claimed row is leased from the claim until its
+// batch has gone out, and each connection holds two batches at a time: one
+// on the wire, one claimed ahead, both waiting their turn at the limiter.
+// Were the rows leased at once more than the rate lets out within the
+// lease, leases would run out before the rows were sent; another claim
+// would take them for the rows of a crashed sender and send them a second
+// time. Claims are kept small enough that everything leased goes out within
+// half the lease.
+func claimSize(batch int, rate float64, lease time.Duration, conns int) int {
+	if rate <= 0 {
+		return batch
+	}
+	return max(1, min(batch, int(rate*lease.Seconds()/float64(4*max(conns, 1)))))
+}
+
 // claim leases the next batch of due rows, going on from the cursor.
 func (r *run) claim(ctx context.Context, now, lease time.Time) ([]model.CampaignRecipient, error) {
 	e := r.e
@@ -341,10 +359,10 @@ func (r *run) claim(ctx context.Context, now, lease time.Time) ([]model.Campaign
 	if time.Since(time.Unix(0, r.rescanned.Load())) >= e.opts.Poll {
 		after = 0
 	}
-	rows, err := e.store.ClaimRecipientsAfter(ctx, r.c.ID, after, e.opts.BatchSize, now, lease)
+	rows, err := e.store.ClaimRecipientsAfter(ctx, r.c.ID, after, r.batch, now, lease)
 	if err == nil && len(rows) == 0 && after > 0 {
 		after = 0
-		rows, err = e.store.ClaimRecipientsAfter(ctx, r.c.ID, 0, e.opts.BatchSize, now, lease)
+		rows, err = e.store.ClaimRecipientsAfter(ctx, r.c.ID, 0, r.batch, now, lease)
 	}
 	if err != nil {
 		return nil, err

@@ -615,3 +615,37 @@ func TestEnginePauseLeavesNothingLeased(t *testing.T) {
 		}
 	})
 }
+
+// A rate limit holds claimed rows back at the limiter. Claims were the full
+// batch size whatever the rate, so rows waited longer than their lease; a
+// rescan then took them for a crashed sender's, flagged them ambiguous and
+// sent them a second time. Claims are now sized so that what is leased goes
+// out within half the lease.
+func TestEngineRateLimitKeepsLeases(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newETEnv(t, st, nil)
+		e.contacts(24, "SEN", "sen")
+		id := e.campaign("Slow and steady", e.template(), "SEN")
+		e.start(id, nil)
+		// 24 rows at 12 a second (the first 12 at once) take a second or
+		// more, longer than the lease; a claim of the batch size (50) would
+		// lease all of them at once.
+		en := sender.New(e.st, sender.Options{Transport: &mail.Outbox{Dir: e.outbox}, FromName: "Ratify", FromAddr: "noreply@example.org",
+			PublicURL: "http://ratify.test", Unsubscribe: e.unsub, Connections: 2, BatchSize: 50, Rate: 12, Lease: time.Second,
+			Poll: 20 * time.Millisecond, RetryBase: time.Millisecond, Log: e.quiet})
+		start := time.Now()
+		e.runOnce(en)
+		if took := time.Since(start); took < 900*time.Millisecond {
+			t.Errorf("24 messages at 12 a second took %v: the rate was not kept", took)
+		}
+		c, counts := e.status(id)
+		if c.Status != model.CampaignDone || counts.Sent != 24 || counts.Ambiguous != 0 {
+			t.Fatalf("%s %+v", c.Status, counts)
+		}
+		for _, r := range e.rows(id) {
+			if r.Attempts != 1 || r.Ambiguous {
+				t.Errorf("row %d: attempts %d, ambiguous %v: its lease ran out while it waited for the limiter", r.ID, r.Attempts, r.Ambiguous)
+			}
+		}
+	})
+}
