@@ -38,8 +38,8 @@ package bench_test
 // Settings: RATIFY_BENCH_CAMPAIGN_MESSAGES (default 50000),
 // RATIFY_BENCH_CAMPAIGN_RUNS (default 3), RATIFY_BENCH_CAMPAIGN_CONNECTIONS
 // (default "4"; a list such as "4,8"), RATIFY_BENCH_CAMPAIGN_BATCH (batch
-// sizes for the in-process run, default "50"; the process uses its engine
-// default), RATIFY_BENCH_CAMPAIGN_MODES (default "raw,rawproc,transport,process,inprocess"),
+// sizes for the in-process run, default sender.DefaultBatchSize, which the
+// process uses), RATIFY_BENCH_CAMPAIGN_MODES (default "raw,rawproc,transport,process,inprocess"),
 // RATIFY_BENCH_OUT (append each summary line, as JSON, to this file).
 
 import (
@@ -270,7 +270,7 @@ func setupCampaign(b *testing.B, n int) *campaignFixture {
 // measure runs the rounds for one connection count and reports medians.
 func (cf *campaignFixture) measure(b *testing.B, conns int) {
 	modes := strings.Split(campaignEnvStr("RATIFY_BENCH_CAMPAIGN_MODES", "raw,rawproc,transport,process,inprocess"), ",")
-	batches := campaignEnvInts("RATIFY_BENCH_CAMPAIGN_BATCH", []int{50})
+	batches := campaignEnvInts("RATIFY_BENCH_CAMPAIGN_BATCH", []int{sender.DefaultBatchSize})
 	runs := max(envInt("RATIFY_BENCH_CAMPAIGN_RUNS", 3), 1)
 	all := map[string][]CampaignResult{}
 	for run := 1; run <= runs; run++ {
@@ -546,7 +546,7 @@ func (cf *campaignFixture) runProcess(b *testing.B, run, conns int) CampaignResu
 	}
 	cf.verify(b, id)
 	_, _, bytesIn := cf.sink.counts()
-	return CampaignResult{Mode: "process", Run: run, Messages: cf.n, Connections: conns, Batch: 50,
+	return CampaignResult{Mode: "process", Run: run, Messages: cf.n, Connections: conns, Batch: sender.DefaultBatchSize,
 		Seconds: campaignRound2(elapsed.Seconds()), Rate: campaignRound1(float64(cf.n) / elapsed.Seconds()), AvgBytes: int(bytesIn / int64(cf.n)),
 		PeakRSSMB: campaignRound1(float64(hwm) / 1024), CPUSeconds: campaignRound2(cpu), BenchCPU: campaignRound2(cpu0)}
 }

