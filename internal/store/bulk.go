@@ -136,6 +136,37 @@ func (s *Store) nextIDs(ctx context.Context, table string, n int) ([]int64, erro
 	return ids, err
 }
 
+// createParents inserts new rows of a model that other rows will point to,
+// and sets their ids: in a bulk transaction by COPY, the ids drawn from the
+// table's sequence beforehand, as COPY returns none; else by multi-row
+// INSERTs that return them (fewer rows each on SQLite: see insertBatch).
+// Associations are not written.
+func createParents[T any](ctx context.Context, s *Store, rows []T, n int, what string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, bulk := ctx.Value(bulkConnKey{}).(*sql.Conn); !bulk {
+		var row T
+		return mapErr(s.conn(ctx).Omit(clause.Associations).CreateInBatches(rows, s.insertBatch(n, &row)).Error, what)
+	}
+	stmt := &gorm.Statement{DB: s.db}
+	if err := stmt.Parse(&rows[0]); err != nil || stmt.Schema.PrioritizedPrimaryField == nil {
+		return fmt.Errorf("%s: no primary key to draw from a sequence (%v)", what, err)
+	}
+	ids, err := s.nextIDs(ctx, stmt.Schema.Table, len(rows))
+	if err != nil {
+		return mapErr(err, what)
+	}
+	key := stmt.Schema.PrioritizedPrimaryField
+	for i := range rows {
+		if err := key.Set(ctx, reflect.ValueOf(&rows[i]).Elem(), ids[i]); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+	}
+	_, err = s.copyRows(ctx, rows, true)
+	return mapErr(err, what)
+}
+
 // createMany inserts rows of one model, new ones, without their
 // associations: by COPY in a bulk transaction, else in multi-row INSERTs of
 // up to n rows (fewer on SQLite: see insertBatch).

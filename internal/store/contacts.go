@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -488,7 +487,6 @@ func (s *Store) CreateContacts(ctx context.Context, cs []model.Contact) error {
 		return nil
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		db := s.conn(ctx)
 		kids := make([]struct {
 			e []model.ContactEmail
 			p []model.ContactPhone
@@ -498,19 +496,8 @@ func (s *Store) CreateContacts(ctx context.Context, cs []model.Contact) error {
 			kids[i].e, kids[i].p, kids[i].t = cs[i].Emails, cs[i].Phones, cs[i].Tags
 			cs[i].Emails, cs[i].Phones, cs[i].Tags = nil, nil, nil
 		}
-		if _, bulk := ctx.Value(bulkConnKey{}).(*sql.Conn); bulk {
-			ids, err := s.nextIDs(ctx, "contacts", len(cs))
-			if err != nil {
-				return mapErr(err, "contacts")
-			}
-			for i := range cs {
-				cs[i].ID = ids[i]
-			}
-			if _, err := s.copyRows(ctx, cs, true); err != nil {
-				return mapErr(err, "contacts")
-			}
-		} else if err := db.Omit("Country", "OwnerOrganisation", "Positions", "Emails", "Phones", "Tags").CreateInBatches(cs, s.insertBatch(500, &model.Contact{})).Error; err != nil {
-			return mapErr(err, "contacts")
+		if err := createParents(ctx, s, cs, 500, "contacts"); err != nil {
+			return err
 		}
 		var emails []model.ContactEmail
 		var phones []model.ContactPhone

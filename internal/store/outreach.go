@@ -284,21 +284,22 @@ func (s *Store) LatestOutreach(ctx context.Context, viewerOrgID int64, n int) ([
 }
 
 // CreateOutreachBatch inserts many records with their links in a few
-// statements (demo data and benchmarks).
+// statements (a campaign's emails, demo data); by COPY in a bulk
+// transaction (see WithBulkTx), which pays for large batches only: each
+// COPY costs more round trips than an INSERT.
 func (s *Store) CreateOutreachBatch(ctx context.Context, os []model.Outreach) error {
 	if len(os) == 0 {
 		return nil
 	}
 	return s.WithTx(ctx, func(ctx context.Context) error {
-		db := s.conn(ctx)
 		insts := make([][]model.OutreachInstrument, len(os))
 		contacts := make([][]model.OutreachContact, len(os))
 		for i := range os {
 			insts[i], contacts[i] = os[i].Instruments, os[i].Contacts
 			os[i].Instruments, os[i].Contacts = nil, nil
 		}
-		if err := db.Omit("Organisation", "User", "Country").CreateInBatches(os, s.insertBatch(500, &model.Outreach{})).Error; err != nil {
-			return mapErr(err, "outreach")
+		if err := createParents(ctx, s, os, 500, "outreach"); err != nil {
+			return err
 		}
 		var li []model.OutreachInstrument
 		var lc []model.OutreachContact
@@ -313,17 +314,10 @@ func (s *Store) CreateOutreachBatch(ctx context.Context, os []model.Outreach) er
 			}
 			os[i].Instruments, os[i].Contacts = insts[i], contacts[i]
 		}
-		if len(li) > 0 {
-			if err := db.CreateInBatches(li, s.insertBatch(1000, &model.OutreachInstrument{})).Error; err != nil {
-				return mapErr(err, "outreach instruments")
-			}
+		if err := createMany(ctx, s, li, 1000, "outreach instruments"); err != nil {
+			return err
 		}
-		if len(lc) > 0 {
-			if err := db.CreateInBatches(lc, s.insertBatch(1000, &model.OutreachContact{})).Error; err != nil {
-				return mapErr(err, "outreach contacts")
-			}
-		}
-		return nil
+		return createMany(ctx, s, lc, 1000, "outreach contacts")
 	})
 }
 
