@@ -98,14 +98,14 @@ const (
 
 // CampaignResult is one measurement: a raw blast or an application run.
 type CampaignResult struct {
-	Kind           string  `json:"kind"` // campaign
-	Mode           string  `json:"mode"` // raw, rawproc, transport, process, inprocess
-	Run            int     `json:"run"`
-	Messages       int     `json:"messages"`
-	Connections    int     `json:"connections"`
-	Batch          int     `json:"batch,omitempty"`
-	Seconds        float64 `json:"seconds"`
-	Rate           float64 `json:"msgs_per_s"`
+	Kind        string  `json:"kind"` // campaign
+	Mode        string  `json:"mode"` // raw, rawproc, transport, process, inprocess
+	Run         int     `json:"run"`
+	Messages    int     `json:"messages"`
+	Connections int     `json:"connections"`
+	Batch       int     `json:"batch,omitempty"`
+	Seconds     float64 `json:"seconds"`
+	Rate        float64 `json:"msgs_per_s"`
 	// StartSeconds is how long the start took: the audience frozen into
 	// one recipient row each, in one transaction. The sending clock starts
 	// when it returns, as the raw blast's starts once its messages are
