@@ -108,8 +108,9 @@ type smtpConn struct {
 }
 
 // Send hands the messages over one by one on the open connection. After a
-// connection failure the remaining messages are answered Retry without
-// trying, and the caller opens a new connection.
+// connection failure, or once ctx is done, the remaining messages are
+// answered Retry without trying; after a failure the caller opens a new
+// connection.
 func (sc *smtpConn) Send(ctx context.Context, msgs []*Message) []Result {
 	out := make([]Result, len(msgs))
 	data := make([][]byte, len(msgs))
@@ -158,6 +159,12 @@ func (sc *smtpConn) Send(ctx context.Context, msgs []*Message) []Result {
 		}
 		if sc.broken {
 			out[i] = Result{Outcome: Retry, Reply: "not attempted: connection closed"}
+			continue
+		}
+		// A sender that stops, or whose rows' lease is running short, starts
+		// no more messages; the one on the wire is finished.
+		if ctx.Err() != nil {
+			out[i] = Result{Outcome: Retry, Reply: "not attempted: stopping"}
 			continue
 		}
 		out[i] = sc.deliver(m, data[i])

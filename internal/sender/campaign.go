@@ -168,11 +168,15 @@ func (r *run) finish(ctx context.Context) error {
 
 // batch is a claimed batch, rendered and ready to send.
 type batch struct {
-	rows     []model.CampaignRecipient
-	lease    time.Time
+	rows  []model.CampaignRecipient
+	lease time.Time
+	// sendBy is the latest (real) time a message of the batch may start:
+	// the lease's end less a quarter of the lease, kept for recording.
+	sendBy   time.Time
 	msgs     []*mail.Message
 	index    []int         // msgs[k] is rows[index[k]]
 	results  []mail.Result // set for the rows that cannot be sent
+	untried  []int         // rows not tried because the lease ran short
 	contacts map[int64]*model.Contact
 	stop     bool // paused, cancelled or shutting down: nothing was claimed
 	err      error
@@ -257,7 +261,7 @@ func (r *run) worker(ctx context.Context) (err error) {
 			if err != nil {
 				// The server is unreachable: give the rows back for a later try.
 				e.opts.Log.Warn("mail connection failed", "campaign", r.c.ID, "err", err)
-				if rerr := r.record(ctx, b.rows, retryAll(b.rows, "connection failed: "+err.Error()), b.lease, nil); rerr != nil {
+				if rerr := r.record(ctx, b.rows, retryAll(b.rows, "connection failed: "+err.Error()), nil, b.lease, nil); rerr != nil {
 					return rerr
 				}
 				continue
@@ -277,7 +281,7 @@ func (r *run) worker(ctx context.Context) (err error) {
 		// not be recorded: these messages are out.
 		recording = make(chan error, 1)
 		go func(done chan<- error, b *batch) {
-			done <- r.record(context.WithoutCancel(ctx), b.rows, b.results, b.lease, b.contacts)
+			done <- r.record(context.WithoutCancel(ctx), b.rows, b.results, b.untried, b.lease, b.contacts)
 		}(recording, b)
 		if prev != nil {
 			return prev
@@ -315,7 +319,7 @@ func (r *run) prepareBatch(ctx context.Context) *batch {
 		return &batch{stop: true} // paused or cancelled: stop between batches
 	}
 	now := e.opts.Now().UTC()
-	b := &batch{lease: now.Add(e.opts.Lease)}
+	b := &batch{lease: now.Add(e.opts.Lease), sendBy: time.Now().Add(e.opts.Lease - e.opts.Lease/4)}
 	if b.rows, err = r.claim(ctx, now, b.lease); err != nil {
 		if ctx.Err() != nil {
 			return &batch{stop: true} // shutting down: the claim did not commit
@@ -417,18 +421,36 @@ func (r *run) render(ctx context.Context, b *batch) {
 
 // send puts the batch's messages on the wire; broken reports a connection
 // to drop.
+//
+// No message starts once the batch's lease is down to its last quarter.
+// A batch waits its turn claimed (one is prepared while another is on the
+// wire), and a slow server can take minutes over one; a row whose lease ran
+// out may be claimed by another sender, which takes it for a crashed one's
+// and sends it again. The rows left untried go back to the queue as they
+// were (see record).
 func (r *run) send(ctx context.Context, conn mail.Conn, b *batch) bool {
 	if len(b.msgs) == 0 {
 		return false
 	}
-	if err := r.limit.wait(ctx, len(b.msgs)); err != nil {
+	sendCtx, cancel := context.WithDeadline(ctx, b.sendBy)
+	defer cancel()
+	outOfTime := func() bool { return ctx.Err() == nil && sendCtx.Err() != nil }
+	if err := r.limit.wait(sendCtx, len(b.msgs)); err != nil {
+		if outOfTime() {
+			b.untried = append(b.untried, b.index...)
+			return false
+		}
 		for _, i := range b.index {
 			b.results[i] = mail.Result{Outcome: mail.Retry, Reply: "not attempted: stopping"}
 		}
 		return false
 	}
 	broken := false
-	for k, res := range conn.Send(ctx, b.msgs) {
+	for k, res := range conn.Send(sendCtx, b.msgs) {
+		if res.Outcome == mail.Retry && strings.HasPrefix(res.Reply, "not attempted") && outOfTime() {
+			b.untried = append(b.untried, b.index[k])
+			continue
+		}
 		b.results[b.index[k]] = res
 		if res.Outcome == mail.Ambiguous || (res.Outcome == mail.Retry && strings.HasPrefix(res.Reply, "not attempted")) {
 			broken = true
@@ -470,11 +492,20 @@ func (r *run) message(row *model.CampaignRecipient, c *model.Contact) (*mail.Mes
 
 // record writes a batch's outcomes and, for each message sent, an outreach
 // record of type email on the contact's timeline, in one transaction.
-func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, results []mail.Result, lease time.Time, contacts map[int64]*model.Contact) error {
+func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, results []mail.Result, untried []int, lease time.Time, contacts map[int64]*model.Contact) error {
 	e := r.e
 	now := e.opts.Now().UTC()
-	out := make([]store.RecipientResult, len(rows))
+	skip := make(map[int]bool, len(untried))
+	giveBack := make([]int64, 0, len(untried))
+	for _, i := range untried {
+		skip[i] = true
+		giveBack = append(giveBack, rows[i].ID)
+	}
+	out := make([]store.RecipientResult, 0, len(rows))
 	for i, row := range rows {
+		if skip[i] {
+			continue
+		}
 		res := results[i]
 		rr := store.RecipientResult{ID: row.ID, Reply: res.Reply}
 		switch res.Outcome {
@@ -492,10 +523,14 @@ func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, result
 			next := now.Add(e.opts.RetryBase << min(row.Attempts-1, 6))
 			rr.NextTry = &next
 		}
-		out[i] = rr
+		out = append(out, rr)
 	}
 	added := 0
 	err := e.store.WithTx(ctx, func(ctx context.Context) error {
+		// Untried rows go back to the queue as they were before the claim.
+		if err := e.store.ReleaseRecipients(ctx, giveBack, lease); err != nil {
+			return err
+		}
 		done, err := e.store.RecordResults(ctx, out, lease)
 		if err != nil {
 			return err
@@ -506,7 +541,7 @@ func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, result
 		}
 		var os []model.Outreach
 		for i, row := range rows {
-			if out[i].State != model.RecipientSent || !recorded[row.ID] {
+			if skip[i] || results[i].Outcome != mail.Sent || !recorded[row.ID] {
 				continue
 			}
 			o := r.outreach(row, now)

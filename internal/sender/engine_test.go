@@ -649,3 +649,73 @@ func TestEngineRateLimitKeepsLeases(t *testing.T) {
 		}
 	})
 }
+
+// etSlow is a transport whose server takes its time over each message, as a
+// tarpitting or overloaded one does; it counts what it is handed by
+// Message-ID.
+type etSlow struct {
+	out   sender.Transport
+	delay time.Duration
+	mu    sync.Mutex
+	seen  map[string]int
+}
+
+func (s *etSlow) Open(ctx context.Context) (mail.Conn, error) {
+	c, err := s.out.Open(ctx)
+	return &etSlowConn{s: s, c: c}, err
+}
+
+func (s *etSlow) String() string { return "slow " + s.out.String() }
+
+type etSlowConn struct {
+	s *etSlow
+	c mail.Conn
+}
+
+func (c *etSlowConn) Send(ctx context.Context, msgs []*mail.Message) []mail.Result {
+	out := make([]mail.Result, len(msgs))
+	for i, m := range msgs {
+		if ctx.Err() == nil {
+			time.Sleep(c.s.delay)
+		}
+		out[i] = c.c.Send(ctx, []*mail.Message{m})[0]
+		if out[i].Outcome == mail.Sent {
+			c.s.mu.Lock()
+			c.s.seen[m.MessageID]++
+			c.s.mu.Unlock()
+		}
+	}
+	return out
+}
+
+func (c *etSlowConn) Close() error { return c.c.Close() }
+
+// A batch that waits its turn, or a slow server, must not outlive its
+// lease: a row whose lease ran out was claimed again by the next rescan,
+// flagged ambiguous and sent a second time while the first send went on. A
+// message no longer starts in the lease's last quarter; the rows left go
+// back to the queue untried and are sent later, once.
+func TestEngineSlowServerKeepsLeases(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newETEnv(t, st, nil)
+		e.contacts(16, "SEN", "sen")
+		id := e.campaign("Slow server", e.template(), "SEN")
+		e.start(id, nil)
+		// Batches of 8 at 150 ms a message take 1.2 s, longer than the
+		// one-second lease; the batch claimed ahead waits as long again.
+		tr := &etSlow{out: &mail.Outbox{Dir: e.outbox}, delay: 150 * time.Millisecond, seen: map[string]int{}}
+		en := sender.New(e.st, sender.Options{Transport: tr, FromName: "Ratify", FromAddr: "noreply@example.org",
+			PublicURL: "http://ratify.test", Unsubscribe: e.unsub, Connections: 1, BatchSize: 8, Lease: time.Second,
+			Poll: 20 * time.Millisecond, RetryBase: time.Millisecond, Log: e.quiet})
+		e.runOnce(en)
+		c, counts := e.status(id)
+		if c.Status != model.CampaignDone || counts.Sent != 16 || counts.Ambiguous != 0 {
+			t.Fatalf("%s %+v", c.Status, counts)
+		}
+		for _, r := range e.rows(id) {
+			if r.Ambiguous || tr.seen[r.MessageID] != 1 {
+				t.Errorf("row %d: sent %d times, attempts %d, ambiguous %v", r.ID, tr.seen[r.MessageID], r.Attempts, r.Ambiguous)
+			}
+		}
+	})
+}
