@@ -102,18 +102,50 @@ func New(st *store.Store, opts Options) *Engine {
 	return &Engine{store: st, opts: opts, running: map[int64]bool{}}
 }
 
-// Run polls for campaigns to send until ctx ends, then waits for the
-// batches in flight to be recorded.
+// Run looks for campaigns to send until ctx ends, then waits for the
+// batches in flight to be recorded. It looks every Pickup, and at once when
+// the database announces that a campaign started or resumed (PostgreSQL), so
+// that "start now" starts now in whichever process sends.
 func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTicker(e.opts.Pickup)
 	defer t.Stop()
+	wake := make(chan struct{}, 1)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		e.listen(ctx, func() {
+			select {
+			case wake <- struct{}{}:
+			default: // a look is due already
+			}
+		})
+	}()
 	for {
 		e.tick(ctx)
 		select {
 		case <-ctx.Done():
+			<-listening
 			e.wg.Wait()
 			return
 		case <-t.C:
+		case <-wake:
+		}
+	}
+}
+
+// listen passes on the database's announcements until ctx ends; a lost
+// connection is opened again after a pause, and polling covers the gap.
+func (e *Engine) listen(ctx context.Context, wake func()) {
+	for {
+		err := e.store.ListenCampaigns(ctx, wake)
+		if err == nil {
+			return // ctx ended, or nothing to listen to (SQLite)
+		}
+		e.opts.Log.Warn("listening for started campaigns failed; polling meanwhile", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Second):
 		}
 	}
 }

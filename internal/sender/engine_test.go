@@ -719,3 +719,35 @@ func TestEngineSlowServerKeepsLeases(t *testing.T) {
 		}
 	})
 }
+
+// On PostgreSQL a campaign that starts is announced to every process: the
+// engine sends it at once, not at its next look (here an hour away).
+func TestEngineStartsOnNotice(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, st *store.Store) {
+		if st.Dialect() != store.Postgres {
+			t.Skip("SQLite has no notifications: its engine looks every quarter second")
+		}
+		e := newETEnv(t, st, nil)
+		e.contacts(3, "SEN", "sen")
+		id := e.campaign("Noticed", e.template(), "SEN")
+		en := sender.New(e.st, sender.Options{Transport: &mail.Outbox{Dir: e.outbox}, FromName: "Ratify", FromAddr: "noreply@example.org",
+			PublicURL: "http://ratify.test", Unsubscribe: e.unsub, Pickup: time.Hour, Poll: 20 * time.Millisecond, Log: e.quiet})
+		ctx, cancel := context.WithCancel(context.Background())
+		stopped := make(chan struct{})
+		go func() { defer close(stopped); en.Run(ctx) }()
+		defer func() { cancel(); <-stopped }()
+		time.Sleep(500 * time.Millisecond) // past the first look, and listening
+		e.start(id, nil)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			if c, counts := e.status(id); c.Status == model.CampaignDone {
+				if counts.Sent != 3 {
+					t.Fatalf("done with %+v", counts)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the started campaign was not sent within 10 s: the engine did not hear of it")
+			}
+		}
+	})
+}

@@ -52,7 +52,16 @@ func (s *Store) SetCampaignStatus(ctx context.Context, id int64, from []model.Ca
 		upd["finished_at"] = now
 	}
 	res := s.conn(ctx).Model(&model.Campaign{}).Where("id = ? AND status IN ?", id, from).Updates(upd)
-	return res.RowsAffected > 0, mapErr(res.Error, "campaign")
+	if res.Error != nil {
+		return false, mapErr(res.Error, "campaign")
+	}
+	if res.RowsAffected > 0 && next == model.CampaignSending {
+		// Senders in every process start it now, not at their next look.
+		if err := s.notifyCampaigns(ctx); err != nil {
+			return false, err
+		}
+	}
+	return res.RowsAffected > 0, nil
 }
 
 // CampaignStatus reads just the status, which senders check between batches.
