@@ -23,15 +23,11 @@ type bulkConnKey struct{}
 // (CreateContacts, CreatePositions, InsertRecipients) fill their tables with
 // COPY, the protocol's bulk path, instead of multi-row INSERTs of thousands
 // of bound values each.
-func (s *Store) WithBulkTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+func (s *Store) WithBulkTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, nested := ctx.Value(txKey{}).(*gorm.DB); nested || s.dialect != Postgres {
 		return s.WithTx(ctx, fn)
 	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return fmt.Errorf("bulk transaction: %w", err)
-	}
-	conn, err := sqlDB.Conn(ctx)
+	conn, err := s.heldConn(ctx)
 	if err != nil {
 		return fmt.Errorf("bulk transaction: %w", err)
 	}
@@ -114,15 +110,33 @@ func (s *Store) copyRows(ctx context.Context, rows any, withID bool) (bool, erro
 		}
 		return vals, nil
 	})
-	err := conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("copy: a %T is not a pgx connection", dc)
-		}
-		_, err := c.Conn().CopyFrom(ctx, pgx.Identifier{stmt.Schema.Table}, cols, src)
+	err := withPgx(conn, func(pc *pgx.Conn) error {
+		_, err := pc.CopyFrom(ctx, pgx.Identifier{stmt.Schema.Table}, cols, src)
 		return err
 	})
 	return true, err
+}
+
+// heldConn takes a connection of the pool for the caller alone, until it
+// closes it: a bulk transaction's, or the one that listens.
+func (s *Store) heldConn(ctx context.Context) (*sql.Conn, error) {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	return sqlDB.Conn(ctx)
+}
+
+// withPgx runs fn on the pgx connection under conn (PostgreSQL), for what
+// database/sql does not offer: COPY, notifications.
+func withPgx(conn *sql.Conn, fn func(*pgx.Conn) error) error {
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("a %T is not a pgx connection", dc)
+		}
+		return fn(c.Conn())
+	})
 }
 
 // nextIDs takes n values from the sequence of table's id column, for rows

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
 )
 
 // campaignsChannel is the PostgreSQL notification channel on which a
@@ -29,21 +29,12 @@ func (s *Store) ListenCampaigns(ctx context.Context, wake func()) error {
 	if s.dialect != Postgres {
 		return nil
 	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return fmt.Errorf("listen for campaigns: %w", err)
-	}
-	conn, err := sqlDB.Conn(ctx)
+	conn, err := s.heldConn(ctx)
 	if err != nil {
 		return fmt.Errorf("listen for campaigns: %w", err)
 	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("a %T is not a pgx connection", dc)
-		}
-		pc := c.Conn()
+	err = withPgx(conn, func(pc *pgx.Conn) error {
 		if _, err := pc.Exec(ctx, "LISTEN "+campaignsChannel); err != nil {
 			return err
 		}
