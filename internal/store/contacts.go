@@ -416,22 +416,15 @@ func (s *Store) ContactsByNames(ctx context.Context, keys []NameKey) (map[string
 		Name    string  `json:"name"`
 	}
 	var uniq []nameKey
-	var pairs, bare []any
 	seen := map[string]bool{}
 	for _, k := range keys {
 		key := k.SortName + "|"
 		if k.Country != nil {
 			key += *k.Country
 		}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
-		uniq = append(uniq, nameKey{Country: k.Country, Name: k.SortName})
-		if k.Country == nil {
-			bare = append(bare, k.SortName)
-		} else {
-			pairs = append(pairs, *k.Country, k.SortName)
+		if !seen[key] {
+			seen[key] = true
+			uniq = append(uniq, nameKey{Country: k.Country, Name: k.SortName})
 		}
 	}
 	var found []model.Contact
@@ -451,6 +444,14 @@ func (s *Store) ContactsByNames(ctx context.Context, keys []NameKey) (map[string
 			return nil, mapErr(err, "contacts")
 		}
 	} else {
+		var pairs, bare []any
+		for _, k := range uniq {
+			if k.Country == nil {
+				bare = append(bare, k.Name)
+			} else {
+				pairs = append(pairs, *k.Country, k.Name)
+			}
+		}
 		var conds []string
 		var args []any
 		if len(pairs) > 0 {
