@@ -114,10 +114,11 @@ var foldChains = sync.Pool{New: func() any {
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// bareContactSearch answers GET ?q= with the SQL store.ListContacts runs for
-// a text search (the page's ids with the number of matches, the page by id,
-// then its emails, tags and countries), written as JSON straight from the
-// driver's bytes: no Gin, no authentication, no service, no GORM.
+// bareContactSearch answers GET ?q= as store.ListContacts does for a text
+// search (the page's ids and the number of matches from the store's search
+// index, then the page by id with its emails, tags and countries, by SQL),
+// written as JSON straight from the driver's bytes: no Gin, no
+// authentication, no service, no GORM.
 func bareContactSearch(f *Fixture) http.Handler {
 	const live = "contacts.deleted_at IS NULL AND contacts.erased_at IS NULL"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -147,24 +148,22 @@ func bareContactSearch(f *Fixture) http.Handler {
 			}
 		} else {
 			// A search, as store.searchContacts runs it: the page's ids and
-			// the number of matches in one pass (sorted on an expression),
-			// then the page by id.
-			hits, err := rawRows(ctx, f.DB, f.Rebind("SELECT contacts.id, count(*) OVER () AS total FROM contacts WHERE "+where+
-				" ORDER BY (contacts.sort_name || '') ASC, contacts.id LIMIT 50"), args...)
+			// the number of matches from the search index, then the page by id.
+			found, n, err := f.Store.SearchContactIDs(ctx, words, false, 0, 50)
 			if err != nil {
 				fail(err)
 				return
 			}
-			ids := make([]any, 0, len(hits.rows))
-			for _, row := range hits.rows {
-				ids = append(ids, *row[0])
-			}
-			if len(ids) == 0 {
+			total = int64(n)
+			if len(found) == 0 {
 				page = &rawResult{}
 			} else {
-				total, _ = strconv.ParseInt(*hits.rows[0][1], 10, 64)
+				ids := make([]any, len(found))
+				for i, id := range found {
+					ids[i] = id
+				}
 				in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
-				if page, err = rawRows(ctx, f.DB, f.Rebind("SELECT * FROM contacts WHERE id IN "+in), ids...); err != nil {
+				if page, err = rawRows(ctx, f.DB, f.Rebind("SELECT * FROM contacts WHERE "+live+" AND id IN "+in), ids...); err != nil {
 					fail(err)
 					return
 				}

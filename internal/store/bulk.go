@@ -53,6 +53,7 @@ func (s *Store) WithBulkTx(ctx context.Context, fn func(ctx context.Context) err
 		return fmt.Errorf("bulk transaction: %w", err)
 	}
 	committed = true
+	s.contacts.changed() // COPY bypasses gorm's callbacks
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"ratify/internal/model"
+	"ratify/internal/search"
 )
 
 // ContactFilter narrows the contact list. Query words must all appear in the
@@ -30,12 +31,53 @@ type ContactFilter struct {
 	Sort            string // name, country, updated
 	Descending      bool
 	Page            model.Page
+
+	// matches holds the ids the search index found for QueryWords, as a
+	// JSON array (one bound value however many); set by withMatches.
+	matches  string
+	resolved bool
+}
+
+// onlyText reports whether f is a text search and nothing else.
+func (f ContactFilter) onlyText() bool {
+	return f.Country == "" && f.Region == "" && f.Kind == "" && f.InstitutionKind == "" && f.InstitutionID == 0 &&
+		f.Party == "" && f.Tag == "" && f.Stance == "" && f.Language == "" && f.DoNotContact == nil && len(f.IDs) == 0
+}
+
+// withMatches answers f's query words from the search index: the filter it
+// returns selects the matching ids, and none reports that nothing matches.
+func (s *Store) withMatches(ctx context.Context, f ContactFilter) (out ContactFilter, none bool, err error) {
+	if len(f.QueryWords) == 0 || f.resolved {
+		return f, false, nil
+	}
+	ix, err := s.contacts.index(ctx)
+	if err != nil {
+		return f, false, err
+	}
+	ids, _ := ix.Search(search.Query{Words: f.QueryWords})
+	if len(ids) == 0 {
+		return f, true, nil
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return f, false, fmt.Errorf("contact search: %w", err)
+	}
+	f.matches, f.resolved = string(b), true
+	return f, false, nil
 }
 
 func (s *Store) contactQuery(ctx context.Context, f ContactFilter) *gorm.DB {
 	q := s.conn(ctx).Model(&model.Contact{}).Where("contacts.deleted_at IS NULL AND contacts.erased_at IS NULL")
-	for _, w := range f.QueryWords {
-		q = q.Where("contacts.search_text LIKE ? ESCAPE '\\'", "%"+escapeLike(w)+"%")
+	if f.resolved {
+		if s.dialect == Postgres {
+			q = q.Where("contacts.id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)", f.matches)
+		} else {
+			q = q.Where("contacts.id IN (SELECT value FROM json_each(?))", f.matches)
+		}
+	} else if len(f.QueryWords) > 0 {
+		// Every caller resolves the words first (withMatches); matching
+		// nothing is the safe answer if one forgets.
+		q = q.Where("1 = 0")
 	}
 	if f.Country != "" {
 		q = q.Where("contacts.country_iso3 = ?", strings.ToUpper(f.Country))
@@ -89,62 +131,101 @@ func (s *Store) ListContacts(ctx context.Context, f ContactFilter) ([]model.Cont
 		order = "contacts.updated_at" + dir + ", contacts.id"
 	}
 	if len(f.QueryWords) > 0 {
-		// With a text search, the matches come from the trigram index on
-		// PostgreSQL. Left to itself the planner may instead walk the sort
-		// index and test row after row until it has a page: cheap when the
-		// matches are spread through the alphabet, but a surname sorts
-		// together, so a search for "traore" read most of 200,000 contacts
-		// (300 ms) to reach the T's. Sorting on an expression rules that
-		// plan out; the cost is then that of the matches, read once by
-		// searchContacts. The order is the same.
-		order = strings.Replace(order, "contacts.sort_name", "(contacts.sort_name || '')", 1)
-		order = strings.Replace(order, "contacts.country_iso3", "(contacts.country_iso3 || '')", 1)
-		return s.searchContacts(ctx, f, order)
+		if f.onlyText() && (f.Sort == "" || f.Sort == "name") {
+			return s.searchContacts(ctx, f)
+		}
+		var none bool
+		var err error
+		if f, none, err = s.withMatches(ctx, f); err != nil || none {
+			return nil, 0, err
+		}
 	}
 	var total int64
 	if err := s.contactQuery(ctx, f).Count(&total).Error; err != nil {
 		return nil, 0, mapErr(err, "contacts")
 	}
 	var out []model.Contact
-	err := s.contactQuery(ctx, f).Preload("Emails", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
-		Preload("Tags").Preload("Country").Order(order).Offset(p.Offset()).Limit(p.PerPage).Find(&out).Error
-	return out, total, mapErr(err, "contacts")
+	if err := listed(s.contactQuery(ctx, f)).Order(order).Offset(p.Offset()).Limit(p.PerPage).Find(&out).Error; err != nil {
+		return nil, 0, mapErr(err, "contacts")
+	}
+	return out, total, s.withAttachments(ctx, out)
 }
 
-// searchContacts is ListContacts for a text search. Every match of a search
-// is re-checked against its text, the costly part of a search: counting them
-// and then reading the sorted page did it twice. Here one query reads the
-// matches once and returns the page's ids with the number of matches (a
-// window count), and the page is then loaded by id.
-func (s *Store) searchContacts(ctx context.Context, f ContactFilter, order string) ([]model.Contact, int64, error) {
-	p := f.Page.Normalize()
-	var hits []struct {
-		ID    int64
-		Total int64
+// SearchContactIDs answers a text search from the search index: limit ids
+// from offset on, in name order, and the number of matches. Words are folded
+// by the caller; each must begin a word of the contact's search text.
+func (s *Store) SearchContactIDs(ctx context.Context, words []string, descending bool, offset, limit int) ([]int64, int, error) {
+	ix, err := s.contacts.index(ctx)
+	if err != nil {
+		return nil, 0, err
 	}
-	if err := s.contactQuery(ctx, f).Select("contacts.id AS id, count(*) OVER () AS total").Order(order).
-		Offset(p.Offset()).Limit(p.PerPage).Scan(&hits).Error; err != nil {
-		return nil, 0, mapErr(err, "contacts")
+	ids, total := ix.Search(search.Query{Words: words, Descending: descending, Offset: offset, Limit: limit})
+	return ids, total, nil
+}
+
+// listed reads contacts as lists show them: with their country's name
+// joined in, not the search text (only the search index reads it); their
+// emails and tags come after, from withAttachments.
+func listed(q *gorm.DB) *gorm.DB {
+	return q.Omit("search_text").Joins("Country", q.Session(&gorm.Session{NewDB: true}).Select("iso3", "name"))
+}
+
+// withAttachments loads the emails and tags of a page of contacts in one
+// query: a list page is read in two queries whatever its size.
+func (s *Store) withAttachments(ctx context.Context, cs []model.Contact) error {
+	if len(cs) == 0 {
+		return nil
 	}
-	if len(hits) == 0 {
-		// Nothing on this page: a window over no rows says nothing of the
-		// pages before it.
-		var total int64
-		if p.Offset() > 0 {
-			if err := s.contactQuery(ctx, f).Count(&total).Error; err != nil {
-				return nil, 0, mapErr(err, "contacts")
-			}
+	ids := make([]int64, len(cs))
+	byID := make(map[int64]*model.Contact, len(cs))
+	for i := range cs {
+		ids[i], byID[cs[i].ID] = cs[i].ID, &cs[i]
+		cs[i].Emails, cs[i].Tags = nil, nil
+	}
+	rows, err := s.conn(ctx).Raw(`SELECT contact_id, 0 AS kind, position, email, label FROM contact_emails WHERE contact_id IN ?
+		UNION ALL SELECT contact_id, 1, 0, tag, '' FROM contact_tags WHERE contact_id IN ?
+		ORDER BY 1, 2, 3, 4`, ids, ids).Rows()
+	if err != nil {
+		return mapErr(err, "contacts")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id, kind, pos int64
+			value, label  string
+		)
+		if err := rows.Scan(&id, &kind, &pos, &value, &label); err != nil {
+			return mapErr(err, "contacts")
 		}
-		return nil, total, nil
+		c := byID[id]
+		if kind == 0 {
+			c.Emails = append(c.Emails, model.ContactEmail{ContactID: id, Email: value, Label: label, Position: int(pos)})
+		} else {
+			c.Tags = append(c.Tags, model.ContactTag{ContactID: id, Tag: value})
+		}
 	}
-	ids := make([]int64, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
+	return mapErr(rows.Err(), "contacts")
+}
+
+// searchContacts is ListContacts for a text search alone, in name order:
+// the search index gives the page's ids and the number of matches, and only
+// the page is read from the database.
+func (s *Store) searchContacts(ctx context.Context, f ContactFilter) ([]model.Contact, int64, error) {
+	p := f.Page.Normalize()
+	ids, total, err := s.SearchContactIDs(ctx, f.QueryWords, f.Descending, p.Offset(), p.PerPage)
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(ids) == 0 {
+		return nil, int64(total), nil
 	}
 	var found []model.Contact
-	if err := s.conn(ctx).Preload("Emails", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
-		Preload("Tags").Preload("Country").Where("id IN ?", ids).Find(&found).Error; err != nil {
+	if err := listed(s.conn(ctx).Model(&model.Contact{})).
+		Where("contacts.id IN ? AND contacts.deleted_at IS NULL AND contacts.erased_at IS NULL", ids).Find(&found).Error; err != nil {
 		return nil, 0, mapErr(err, "contacts")
+	}
+	if err := s.withAttachments(ctx, found); err != nil {
+		return nil, 0, err
 	}
 	byID := make(map[int64]*model.Contact, len(found))
 	for i := range found {
@@ -156,18 +237,26 @@ func (s *Store) searchContacts(ctx context.Context, f ContactFilter, order strin
 			out = append(out, *c)
 		}
 	}
-	return out, hits[0].Total, nil
+	return out, int64(total), nil
 }
 
 // ContactIDs returns every id matching the filter (for bulk actions and exports), capped.
 func (s *Store) ContactIDs(ctx context.Context, f ContactFilter, limit int) ([]int64, error) {
+	f, none, err := s.withMatches(ctx, f)
+	if err != nil || none {
+		return nil, err
+	}
 	var ids []int64
-	err := s.contactQuery(ctx, f).Order("contacts.sort_name, contacts.id").Limit(limit).Pluck("contacts.id", &ids).Error
+	err = s.contactQuery(ctx, f).Order("contacts.sort_name, contacts.id").Limit(limit).Pluck("contacts.id", &ids).Error
 	return ids, mapErr(err, "contacts")
 }
 
 // EachContact streams the contacts matching f in pages, for exports.
 func (s *Store) EachContact(ctx context.Context, f ContactFilter, fn func(*model.Contact) error) error {
+	f, none, err := s.withMatches(ctx, f)
+	if err != nil || none {
+		return err
+	}
 	var lastName string
 	var lastID int64
 	for {

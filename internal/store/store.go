@@ -30,8 +30,9 @@ const (
 
 // Store is the handle every query method hangs off. It carries no request state.
 type Store struct {
-	db      *gorm.DB
-	dialect string
+	db       *gorm.DB
+	dialect  string
+	contacts *contactIndex // the contact search box's index, kept per process
 }
 
 // Dialect names the database in use.
@@ -136,7 +137,12 @@ func Open(ctx context.Context, t Target) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", t.Dialect, err)
 	}
-	return &Store{db: db, dialect: t.Dialect}, nil
+	ci, err := newContactIndex(db, t.Dialect)
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return &Store{db: db, dialect: t.Dialect, contacts: ci}, nil
 }
 
 // Ping checks that the database answers.
