@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,7 +21,8 @@ import (
 )
 
 // Load measures a target under concurrent clients, each sending its next
-// request as soon as the last is answered (a closed loop, no think time).
+// request as soon as the last is answered (a closed loop, no think time), or
+// after a pause of about Think (a person typing into a search box).
 // The baseline is a bare net/http handler (no Gin, no authentication, no
 // service, no GORM) on its own loopback server that runs the same SQL the
 // store runs on the same pool and writes JSON. The two are measured in
@@ -38,6 +40,9 @@ type Load struct {
 	Same      func(app, bare []byte) error
 	BudgetP99 time.Duration
 	MaxRatio  float64 // app p99 / bare p99
+	// Think is each client's mean pause after an answer before its next
+	// request (drawn between 0.5 and 1.5 times it).
+	Think time.Duration
 }
 
 func measureLoad(b *testing.B, f *Fixture, ds Dataset, tg Target) {
@@ -92,6 +97,10 @@ func measureLoad(b *testing.B, f *Fixture, ds Dataset, tg Target) {
 		}
 	}
 
+	// think is a pause between 0.5 and 1.5 times Think: people do not type
+	// in step, and clients that all paused alike would send in bursts.
+	think := func() time.Duration { return ld.Think/2 + rand.N(ld.Think) }
+
 	// run sends n requests from the clients, path after path from start,
 	// and returns each latency and the block's wall time.
 	run := func(base string, app bool, start, n int) ([]time.Duration, time.Duration) {
@@ -104,6 +113,9 @@ func measureLoad(b *testing.B, f *Fixture, ds Dataset, tg Target) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				if ld.Think > 0 {
+					time.Sleep(rand.N(ld.Think)) // people do not all start typing at once
+				}
 				var buf bytes.Buffer
 				for {
 					i := int(next.Add(1)) - 1
@@ -116,6 +128,9 @@ func measureLoad(b *testing.B, f *Fixture, ds Dataset, tg Target) {
 					lat[i] = time.Since(r0)
 					if err != nil || st != http.StatusOK {
 						failed.CompareAndSwap(nil, fmt.Sprintf("GET %s%s: status %d, %v", base, p, st, err))
+					}
+					if ld.Think > 0 {
+						time.Sleep(think())
 					}
 				}
 			}()

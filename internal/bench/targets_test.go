@@ -161,6 +161,7 @@ var Targets = []Target{
 	},
 	dashboardTarget,
 	contactSearchTarget,
+	contactTypingTarget,
 }
 
 func contains(body []byte, wants ...string) error {
