@@ -226,3 +226,51 @@ func FuzzSearch(f *testing.F) {
 		}
 	})
 }
+
+// Searches run beside Apply and its rebuilds: each sees one state or the
+// next, never a torn one (run with -race).
+func TestSearchesBesideApply(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var docs []Doc
+	for id := int64(1); id <= 2000; id++ {
+		docs = append(docs, randomDoc(r, id))
+	}
+	ix := New(docs)
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				ids, total := ix.Search(Query{Words: []string{"member"}, Limit: 50})
+				if total < 2000 || total > 2000+rebuildAt*3 || len(ids) != 50 {
+					errs <- fmt.Errorf("total %d, page %d", total, len(ids))
+					return
+				}
+			}
+		}()
+	}
+	next := int64(2001)
+	for range 3 * rebuildAt / 100 {
+		var batch []Doc
+		for range 100 {
+			batch = append(batch, randomDoc(r, next))
+			next++
+		}
+		ix.Apply(batch)
+	}
+	close(done)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := ix.Search(Query{Words: []string{"member"}}); len(got) != int(next-1) {
+		t.Fatalf("%d matches, want %d", len(got), next-1)
+	}
+}
