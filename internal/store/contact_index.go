@@ -112,7 +112,7 @@ func (ci *contactIndex) load(ctx context.Context) (*search.Index, error) {
 		cursor = x
 	}
 	ci.dirty.Store(false)
-	docs, rev, err := ci.read(ctx, "deleted_at IS NULL AND erased_at IS NULL", nil)
+	docs, rev, err := ci.read(ctx, "deleted_at IS NULL AND erased_at IS NULL")
 	if err != nil {
 		return nil, err
 	}
@@ -158,18 +158,12 @@ func (ci *contactIndex) sync(ctx context.Context, ix *search.Index) error {
 
 // read returns the contacts matching where, with the highest search_rev
 // among them on SQLite.
-func (ci *contactIndex) read(ctx context.Context, where string, arg any) ([]search.Doc, uint64, error) {
+func (ci *contactIndex) read(ctx context.Context, where string, args ...any) ([]search.Doc, uint64, error) {
 	cols := "id, sort_name, search_text, deleted_at IS NOT NULL OR erased_at IS NOT NULL"
 	if ci.dialect != Postgres {
 		cols += ", search_rev"
 	}
-	q := ci.db.WithContext(ctx).Table("contacts").Select(cols)
-	if arg != nil {
-		q = q.Where(where, arg)
-	} else {
-		q = q.Where(where)
-	}
-	rows, err := q.Rows()
+	rows, err := ci.db.WithContext(ctx).Table("contacts").Select(cols).Where(where, args...).Rows()
 	if err != nil {
 		return nil, 0, fmt.Errorf("read contacts for the search index: %w", err)
 	}

@@ -13,8 +13,9 @@ import (
 	"ratify/internal/search"
 )
 
-// ContactFilter narrows the contact list. Query words must all appear in the
-// contact's folded search text (names, emails, party, positions, institutions).
+// ContactFilter narrows the contact list. Each query word must begin a word
+// of the contact's folded search text (names, emails, party, positions,
+// institutions); the search index (internal/search) answers them.
 type ContactFilter struct {
 	QueryWords      []string // already folded by the caller
 	Country         string
@@ -34,8 +35,7 @@ type ContactFilter struct {
 
 	// matches holds the ids the search index found for QueryWords, as a
 	// JSON array (one bound value however many); set by withMatches.
-	matches  string
-	resolved bool
+	matches string
 }
 
 // onlyText reports whether f is a text search and nothing else.
@@ -47,7 +47,7 @@ func (f ContactFilter) onlyText() bool {
 // withMatches answers f's query words from the search index: the filter it
 // returns selects the matching ids, and none reports that nothing matches.
 func (s *Store) withMatches(ctx context.Context, f ContactFilter) (out ContactFilter, none bool, err error) {
-	if len(f.QueryWords) == 0 || f.resolved {
+	if len(f.QueryWords) == 0 || f.matches != "" {
 		return f, false, nil
 	}
 	ix, err := s.contacts.index(ctx)
@@ -62,13 +62,13 @@ func (s *Store) withMatches(ctx context.Context, f ContactFilter) (out ContactFi
 	if err != nil {
 		return f, false, fmt.Errorf("contact search: %w", err)
 	}
-	f.matches, f.resolved = string(b), true
+	f.matches = string(b)
 	return f, false, nil
 }
 
 func (s *Store) contactQuery(ctx context.Context, f ContactFilter) *gorm.DB {
 	q := s.conn(ctx).Model(&model.Contact{}).Where("contacts.deleted_at IS NULL AND contacts.erased_at IS NULL")
-	if f.resolved {
+	if f.matches != "" {
 		if s.dialect == Postgres {
 			q = q.Where("contacts.id IN (SELECT jsonb_array_elements_text(?::jsonb)::bigint)", f.matches)
 		} else {
