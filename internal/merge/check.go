@@ -34,6 +34,11 @@ func Parse(subject, html, text string, codes []string) (*Template, map[string]st
 	if len(errs) > 0 {
 		return nil, errs
 	}
+	t.fastSubject = compile(t.subject.Tree)
+	t.fastHTML = compile(t.html.Tree) // escaped by parseHTML's execution
+	if t.text != nil {
+		t.fastText = compile(t.text.Tree)
+	}
 	return t, nil
 }
 

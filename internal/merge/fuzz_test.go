@@ -31,3 +31,22 @@ func FuzzParseRender(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCompiled: whatever a template and the data hold, its compiled parts
+// render exactly what text/template renders.
+func FuzzCompiled(f *testing.F) {
+	_, letterHTML, _ := letter()
+	for _, body := range append(append([]string{letterHTML}, compiledBodies...), fallbackBodies...) {
+		f.Add(body, "O'Brien <b>&</b>", "javascript:x", 2009)
+	}
+	f.Fuzz(func(t *testing.T, body, name, url string, year int) {
+		tpl, errs := Parse("Re: {{.Contact.FullName}}", body, "", codes)
+		if errs != nil {
+			return
+		}
+		d := sample()
+		d.Contact.FullName, d.Contact.LastName, d.Country.Name, d.UnsubscribeURL = name, name+url, url, url
+		d.Country.Instruments["C097"] = Instrument{Status: name, Year: year}
+		sameBothWays(t, tpl, d)
+	})
+}

@@ -7,6 +7,7 @@ package merge
 import (
 	"bytes"
 	htmltemplate "html/template"
+	"io"
 	"strings"
 	"sync"
 	texttemplate "text/template"
@@ -49,6 +50,27 @@ type Template struct {
 	subject *texttemplate.Template
 	text    *texttemplate.Template
 	html    *htmltemplate.Template
+	// The parts compiled (see compile.go); nil where a part uses what
+	// compile leaves to text/template.
+	fastSubject, fastText, fastHTML program
+}
+
+// executor is a text or an HTML template.
+type executor interface {
+	Execute(w io.Writer, data any) error
+}
+
+// execute writes one part: compiled when it could be, by text/template
+// otherwise or when the compiled part meets data it does not handle.
+func execute(b *bytes.Buffer, fast program, slow executor, d *Data) error {
+	if fast != nil {
+		start := b.Len()
+		if fast(b, d) {
+			return nil
+		}
+		b.Truncate(start)
+	}
+	return slow.Execute(b, d)
 }
 
 // Rendered is one message's subject and bodies.
@@ -68,18 +90,18 @@ func (t *Template) Render(d *Data) (Rendered, error) {
 	b := renderBuffers.Get().(*bytes.Buffer)
 	defer renderBuffers.Put(b)
 	b.Reset()
-	if err := t.subject.Execute(b, d); err != nil {
+	if err := execute(b, t.fastSubject, t.subject, d); err != nil {
 		return r, err
 	}
 	r.Subject = strings.Join(strings.Fields(b.String()), " ")
 	b.Reset()
-	if err := t.html.Execute(b, d); err != nil {
+	if err := execute(b, t.fastHTML, t.html, d); err != nil {
 		return r, err
 	}
 	r.HTML = b.String()
 	b.Reset()
 	if t.text != nil {
-		if err := t.text.Execute(b, d); err != nil {
+		if err := execute(b, t.fastText, t.text, d); err != nil {
 			return r, err
 		}
 		r.Text = b.String()
