@@ -507,10 +507,14 @@ func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, result
 			continue
 		}
 		res := results[i]
-		rr := store.RecipientResult{ID: row.ID, Reply: res.Reply}
+		rr := store.RecipientResult{ID: row.ID, Reply: res.Reply, ContactID: row.ContactID}
 		switch res.Outcome {
 		case mail.Sent:
 			rr.State, rr.SentAt = model.RecipientSent, &now
+			rr.Summary = r.summary(row.Language)
+			if c := contacts[row.ContactID]; c != nil {
+				rr.CountryISO3 = c.CountryISO3
+			}
 		case mail.Failed:
 			rr.State = model.RecipientFailed
 		case mail.Ambiguous, mail.Retry:
@@ -525,34 +529,7 @@ func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, result
 		}
 		out = append(out, rr)
 	}
-	added := 0
-	err := e.store.WithTx(ctx, func(ctx context.Context) error {
-		// Untried rows go back to the queue as they were before the claim.
-		if err := e.store.ReleaseRecipients(ctx, giveBack, lease); err != nil {
-			return err
-		}
-		done, err := e.store.RecordResults(ctx, out, lease)
-		if err != nil {
-			return err
-		}
-		recorded := make(map[int64]bool, len(done))
-		for _, id := range done {
-			recorded[id] = true
-		}
-		var os []model.Outreach
-		for i, row := range rows {
-			if skip[i] || results[i].Outcome != mail.Sent || !recorded[row.ID] {
-				continue
-			}
-			o := r.outreach(row, now)
-			if c := contacts[row.ContactID]; c != nil {
-				o.CountryISO3 = c.CountryISO3
-			}
-			os = append(os, o)
-		}
-		added = len(os)
-		return e.store.CreateOutreachBatch(ctx, os)
-	})
+	added, err := e.store.RecordBatch(ctx, out, giveBack, lease, r.email(now))
 	if err != nil {
 		return err
 	}
@@ -560,12 +537,15 @@ func (r *run) record(ctx context.Context, rows []model.CampaignRecipient, result
 	return nil
 }
 
-func (r *run) outreach(row model.CampaignRecipient, now time.Time) model.Outreach {
+// email is what every outreach record of the campaign's messages holds.
+func (r *run) email(now time.Time) model.Outreach {
 	id := r.c.ID
-	o := model.Outreach{Type: model.OutreachEmail, Date: now.Truncate(24 * time.Hour),
-		Summary: fmt.Sprintf("Campaign email “%s” sent (%s)", r.c.Name, row.Language),
+	return model.Outreach{Type: model.OutreachEmail, Date: now.Truncate(24 * time.Hour),
 		Outcome: model.OutcomeUnknown, Visibility: model.VisibleCoalition, OrganisationID: r.c.OrganisationID,
-		UserID: r.c.CreatedByID, CampaignID: &id, CreatedAt: now, UpdatedAt: now,
-		Contacts: []model.OutreachContact{{ContactID: row.ContactID}}}
-	return o
+		UserID: r.c.CreatedByID, CampaignID: &id, CreatedAt: now, UpdatedAt: now}
+}
+
+// summary is the outreach record's summary of a message in language.
+func (r *run) summary(language string) string {
+	return fmt.Sprintf("Campaign email “%s” sent (%s)", r.c.Name, language)
 }

@@ -253,6 +253,7 @@ func (e *etEnv) files() []string {
 // etOutreach is an outreach record as the API lists it.
 type etOutreach struct {
 	Type       string
+	Date       string
 	CampaignID *int64  `json:"campaign_id"`
 	ContactIDs []int64 `json:"contact_ids"`
 	Summary    string
@@ -337,6 +338,18 @@ func TestEngineSendsEveryRowOnce(t *testing.T) {
 		if n := e.count("SELECT count(*) FROM outreach WHERE campaign_id = ? AND type = 'email'", id); n != 30 {
 			t.Errorf("%d outreach records for the campaign, want 30", n)
 		}
+		// Each in the contact's country, by the campaign's author, for the
+		// coalition, dated the day it went out; each linked to one contact.
+		if n := e.count(`SELECT count(*) FROM outreach o WHERE campaign_id = ? AND country_iso3 = 'SEN' AND organisation_id = ? AND user_id = ?
+			AND visibility = 'coalition' AND outcome = 'unknown' AND next_steps = '' AND deleted_at IS NULL AND summary LIKE 'Campaign email%'
+			AND (SELECT count(*) FROM outreach_contacts l WHERE l.outreach_id = o.id) = 1`,
+			id, e.coord.User.OrganisationID, e.coord.User.ID); n != 30 {
+			t.Errorf("%d outreach records hold what a campaign email's should, want 30", n)
+		}
+		// The dashboard's counts per month take them in.
+		if n := e.count("SELECT coalesce(sum(n), 0) FROM outreach_month_counts"); n != 30 {
+			t.Errorf("the month counts hold %d records, want 30", n)
+		}
 		for i, cid := range ids {
 			items := e.timeline(cid)
 			if i >= 30 {
@@ -346,7 +359,8 @@ func TestEngineSendsEveryRowOnce(t *testing.T) {
 				continue
 			}
 			if len(items) != 1 || items[0].Type != "email" || items[0].CampaignID == nil || *items[0].CampaignID != id ||
-				len(items[0].ContactIDs) != 1 || items[0].ContactIDs[0] != cid || !strings.Contains(items[0].Summary, "Senegal") {
+				len(items[0].ContactIDs) != 1 || items[0].ContactIDs[0] != cid || !strings.Contains(items[0].Summary, "Senegal") ||
+				items[0].Date != time.Now().UTC().Format(time.DateOnly) {
 				t.Errorf("contact %d timeline: %+v", cid, items)
 			}
 		}

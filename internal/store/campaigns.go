@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 
@@ -190,73 +188,6 @@ func (s *Store) ClaimRecipientsAfter(ctx context.Context, campaignID, after int6
 	var out []model.CampaignRecipient
 	err := s.conn(ctx).Raw(q, leaseUntil, campaignID, after, now, now, n).Scan(&out).Error
 	return out, mapErr(err, "claim recipients")
-}
-
-// RecipientResult is what happened to one leased row.
-type RecipientResult struct {
-	ID        int64
-	State     model.RecipientState
-	Ambiguous bool
-	Reply     string
-	NextTry   *time.Time
-	SentAt    *time.Time
-}
-
-// RecordResults writes the outcomes of a batch in one statement, only for
-// rows still under this sender's lease (a row re-claimed after a timeout
-// belongs to the new sender). It returns the ids that were recorded.
-func (s *Store) RecordResults(ctx context.Context, results []RecipientResult, lease time.Time) ([]int64, error) {
-	if len(results) == 0 {
-		return nil, nil
-	}
-	var q string
-	var args []any
-	if s.dialect == Postgres {
-		// The batch travels as one JSON parameter: one statement, whatever
-		// the batch's size, that the connection prepares once. The lease
-		// alone says the row is still this sender's (a row has one only
-		// while it is sending); a condition on the state would let the
-		// planner reach the rows through the pending index, which it
-		// believes holds next to no sending rows, and join the batch to
-		// them row by row.
-		type row struct {
-			ID        int64      `json:"id"`
-			State     string     `json:"state"`
-			Ambiguous bool       `json:"ambiguous"`
-			Reply     string     `json:"reply"`
-			NextTry   *time.Time `json:"next_try"`
-			SentAt    *time.Time `json:"sent_at"`
-		}
-		rows := make([]row, len(results))
-		for i, r := range results {
-			rows[i] = row{ID: r.ID, State: string(r.State), Ambiguous: r.Ambiguous, Reply: replyText(r.Reply), NextTry: r.NextTry, SentAt: r.SentAt}
-		}
-		batch, err := json.Marshal(rows)
-		if err != nil {
-			return nil, fmt.Errorf("record results: %w", err)
-		}
-		q = `UPDATE campaign_recipients AS r SET state = v.state, ambiguous = r.ambiguous OR v.ambiguous, last_reply = v.reply,
-			next_attempt_at = v.next_try, sent_at = v.sent_at, lease_until = NULL
-		FROM jsonb_to_recordset(?::jsonb) AS v(id bigint, state text, ambiguous boolean, reply text, next_try timestamptz, sent_at timestamptz)
-		WHERE r.id = v.id AND r.lease_until = ?
-		RETURNING r.id`
-		args = []any{string(batch)}
-	} else {
-		var vals []string
-		for _, r := range results {
-			vals = append(vals, "(?, ?, ?, ?, ?, ?)")
-			args = append(args, r.ID, string(r.State), r.Ambiguous, replyText(r.Reply), r.NextTry, r.SentAt)
-		}
-		q = `UPDATE campaign_recipients SET state = v.column2, ambiguous = (ambiguous OR v.column3), last_reply = v.column4,
-			next_attempt_at = v.column5, sent_at = v.column6, lease_until = NULL
-		FROM (VALUES ` + strings.Join(vals, ", ") + `) AS v
-		WHERE campaign_recipients.id = v.column1 AND campaign_recipients.state = 'sending' AND campaign_recipients.lease_until = ?
-		RETURNING campaign_recipients.id`
-	}
-	args = append(args, lease)
-	var ids []int64
-	err := s.conn(ctx).Raw(q, args...).Scan(&ids).Error
-	return ids, mapErr(err, "record results")
 }
 
 // replyText is a server's reply as the database keeps it: valid UTF-8
