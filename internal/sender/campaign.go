@@ -308,27 +308,39 @@ func (r *run) prepareBatch(ctx context.Context) *batch {
 	if ctx.Err() != nil {
 		return &batch{stop: true}
 	}
-	st, err := e.store.CampaignStatus(ctx, r.c.ID)
-	if err != nil {
-		if ctx.Err() != nil {
-			return &batch{stop: true}
-		}
-		return &batch{err: err}
-	}
-	if st != model.CampaignSending {
-		return &batch{stop: true} // paused or cancelled: stop between batches
-	}
 	now := e.opts.Now().UTC()
 	b := &batch{lease: now.Add(e.opts.Lease), sendBy: time.Now().Add(e.opts.Lease - e.opts.Lease/4)}
-	if b.rows, err = r.claim(ctx, now, b.lease); err != nil {
+	rows, contacts, err := r.claim(ctx, now, b.lease)
+	if err != nil && len(rows) == 0 {
 		if ctx.Err() != nil {
 			return &batch{stop: true} // shutting down: the claim did not commit
 		}
 		return &batch{err: err}
 	}
-	if len(b.rows) > 0 {
-		r.render(ctx, b)
+	b.rows = rows
+	if len(rows) == 0 {
+		// Nothing due, or nothing to claim because the campaign was paused
+		// or cancelled: stop between batches then.
+		st, err := e.store.CampaignStatus(ctx, r.c.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return &batch{stop: true}
+			}
+			return &batch{err: err}
+		}
+		if st != model.CampaignSending {
+			return &batch{stop: true}
+		}
+		return b
 	}
+	if err != nil {
+		// Claimed, but the contacts could not be read (SQLite reads them
+		// apart): the rows go back for a later try.
+		b.results = retryAll(rows, "load contacts: "+err.Error())
+		return b
+	}
+	b.contacts = contacts
+	r.render(b)
 	return b
 }
 
@@ -356,22 +368,20 @@ func claimSize(batch int, rate float64, lease time.Duration, conns int) int {
 	return max(1, min(batch, int(rate*lease.Seconds()/float64(4*max(conns, 1)))))
 }
 
-// claim leases the next batch of due rows, going on from the cursor.
-func (r *run) claim(ctx context.Context, now, lease time.Time) ([]model.CampaignRecipient, error) {
+// claim leases the next batch of due rows, going on from the cursor, and
+// reads their contacts' merge data.
+func (r *run) claim(ctx context.Context, now, lease time.Time) ([]model.CampaignRecipient, map[int64]*model.Contact, error) {
 	e := r.e
 	after := r.cursor.Load()
 	if time.Since(time.Unix(0, r.rescanned.Load())) >= e.opts.Poll {
 		after = 0
 	}
-	rows, err := e.store.ClaimRecipientsAfter(ctx, r.c.ID, after, r.batch, now, lease)
+	rows, contacts, err := e.store.ClaimBatch(ctx, r.c.ID, after, r.batch, now, lease)
 	if err == nil && len(rows) == 0 && after > 0 {
 		after = 0
-		rows, err = e.store.ClaimRecipientsAfter(ctx, r.c.ID, 0, r.batch, now, lease)
+		rows, contacts, err = e.store.ClaimBatch(ctx, r.c.ID, 0, r.batch, now, lease)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if after == 0 {
+	if after == 0 && (err == nil || len(rows) > 0) {
 		r.rescanned.Store(time.Now().UnixNano())
 	}
 	var top int64
@@ -383,7 +393,7 @@ func (r *run) claim(ctx context.Context, now, lease time.Time) ([]model.Campaign
 			break
 		}
 	}
-	return rows, nil
+	return rows, contacts, err
 }
 
 func retryAll(rows []model.CampaignRecipient, reply string) []mail.Result {
@@ -394,22 +404,12 @@ func retryAll(rows []model.CampaignRecipient, reply string) []mail.Result {
 	return out
 }
 
-// render reads the batch's contacts and renders its messages; a row that
-// cannot be rendered gets its final result at once.
-func (r *run) render(ctx context.Context, b *batch) {
+// render renders the batch's messages from its contacts' merge data; a row
+// that cannot be rendered gets its final result at once.
+func (r *run) render(b *batch) {
 	b.results = make([]mail.Result, len(b.rows))
-	ids := make([]int64, len(b.rows))
 	for i, row := range b.rows {
-		ids[i] = row.ContactID
-	}
-	contacts, err := r.e.store.ContactsForMerge(ctx, ids)
-	if err != nil {
-		b.results = retryAll(b.rows, "load contacts: "+err.Error())
-		return
-	}
-	b.contacts = contacts
-	for i, row := range b.rows {
-		m, err := r.message(&row, contacts[row.ContactID])
+		m, err := r.message(&row, b.contacts[row.ContactID])
 		if err != nil {
 			b.results[i] = mail.Result{Outcome: mail.Failed, Reply: err.Error()}
 			continue

@@ -154,42 +154,6 @@ func (s *Store) RecipientContactIDs(ctx context.Context, campaignID int64) (map[
 	return out, mapErr(err, "campaign recipients")
 }
 
-// ClaimRecipients leases up to n due rows of a campaign for lease. Rows whose
-// lease expired while sending (a crashed process) are claimed again and
-// flagged ambiguous: they may have been sent. On PostgreSQL, SKIP LOCKED lets
-// several processes claim from one campaign without waiting for each other.
-// The state IN term is implied by the rest; it is spelled out so both
-// dialects use the partial index campaign_recipients_pending_idx.
-func (s *Store) ClaimRecipients(ctx context.Context, campaignID int64, n int, now, leaseUntil time.Time) ([]model.CampaignRecipient, error) {
-	return s.ClaimRecipientsAfter(ctx, campaignID, 0, n, now, leaseUntil)
-}
-
-// ClaimRecipientsAfter is ClaimRecipients for the rows whose id is above
-// after. A sender passes the highest id it has claimed so far, so that each
-// claim starts where the last one stopped: from the first row, the index
-// scan steps over an entry for every row the campaign has already claimed
-// until vacuum removes them, and a long transaction anywhere in the database
-// (a backup, say) holds vacuum back — each claim then costs more than the
-// last. Retries and run-out leases below after need a claim from 0.
-func (s *Store) ClaimRecipientsAfter(ctx context.Context, campaignID, after int64, n int, now, leaseUntil time.Time) ([]model.CampaignRecipient, error) {
-	lock := ""
-	if s.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	q := `UPDATE campaign_recipients SET
-		ambiguous = (ambiguous OR state = 'sending'),
-		state = 'sending', lease_until = ?, attempts = attempts + 1
-	WHERE id IN (SELECT id FROM campaign_recipients
-		WHERE campaign_id = ? AND state IN ('queued', 'sending') AND id > ?
-			AND ((state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
-			OR (state = 'sending' AND lease_until < ?))
-		ORDER BY id LIMIT ?` + lock + `)
-	RETURNING id, campaign_id, contact_id, email, language, message_id, state, ambiguous, skip_reason, attempts, next_attempt_at, lease_until, last_reply, sent_at`
-	var out []model.CampaignRecipient
-	err := s.conn(ctx).Raw(q, leaseUntil, campaignID, after, now, now, n).Scan(&out).Error
-	return out, mapErr(err, "claim recipients")
-}
-
 // replyText is a server's reply as the database keeps it: valid UTF-8
 // without NUL bytes (which PostgreSQL's text refuses), at most 500 bytes.
 func replyText(s string) string {
@@ -267,20 +231,7 @@ func (s *Store) ContactsForMerge(ctx context.Context, ids []int64) (map[int64]*m
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		ID              int64      `gorm:"column:id"`
-		Honorific       string     `gorm:"column:honorific"`
-		FirstName       string     `gorm:"column:first_name"`
-		LastName        string     `gorm:"column:last_name"`
-		CountryISO3     *string    `gorm:"column:country_iso3"`
-		DoNotContact    bool       `gorm:"column:do_not_contact"`
-		ErasedAt        *time.Time `gorm:"column:erased_at"`
-		DeletedAt       *time.Time `gorm:"column:deleted_at"`
-		PositionID      *int64     `gorm:"column:position_id"`
-		Title           *string    `gorm:"column:title"`
-		InstitutionID   *int64     `gorm:"column:institution_id"`
-		InstitutionName *string    `gorm:"column:institution_name"`
-	}
+	var rows []mergeRow
 	err := s.conn(ctx).Raw(`SELECT c.id, c.honorific, c.first_name, c.last_name, c.country_iso3, c.do_not_contact, c.erased_at, c.deleted_at,
 			p.id AS position_id, p.title, p.institution_id, i.name AS institution_name
 		FROM contacts c
@@ -291,27 +242,8 @@ func (s *Store) ContactsForMerge(ctx context.Context, ids []int64) (map[int64]*m
 	if err != nil {
 		return nil, mapErr(err, "contacts")
 	}
-	for _, r := range rows {
-		c := out[r.ID]
-		if c == nil {
-			c = &model.Contact{ID: r.ID, Honorific: r.Honorific, FirstName: r.FirstName, LastName: r.LastName,
-				CountryISO3: r.CountryISO3, DoNotContact: r.DoNotContact, ErasedAt: r.ErasedAt, DeletedAt: r.DeletedAt}
-			out[r.ID] = c
-		}
-		if r.PositionID == nil {
-			continue
-		}
-		p := model.Position{ID: *r.PositionID, ContactID: r.ID}
-		if r.Title != nil {
-			p.Title = *r.Title
-		}
-		if r.InstitutionID != nil {
-			p.InstitutionID = *r.InstitutionID
-			if r.InstitutionName != nil {
-				p.Institution = &model.Institution{ID: *r.InstitutionID, Name: *r.InstitutionName}
-			}
-		}
-		c.Positions = append(c.Positions, p)
+	for i := range rows {
+		rows[i].addTo(out)
 	}
 	return out, nil
 }
