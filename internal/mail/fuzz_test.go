@@ -54,6 +54,17 @@ func fuzzBody(t *testing.T, subject, text, html, name string) {
 			if len(line) > 76 {
 				t.Fatalf("body line of %d characters: %q", len(line), line)
 			}
+			// Quoted-printable is 7-bit: printable ASCII, space and tab,
+			// and '=' only before two hex digits or at a soft break.
+			for i, c := range line {
+				if (c < ' ' && c != '\t') || c > '~' {
+					t.Fatalf("byte %#x left unencoded in %q", c, line)
+				}
+				if c == '=' && i+1 < len(line) && (i+2 >= len(line) || !isUpperHex(line[i+1]) || !isUpperHex(line[i+2])) &&
+					!bytes.HasPrefix(line, []byte("--")) && !bytes.Contains(line, []byte(":")) {
+					t.Fatalf("a bare '=' in %q", line)
+				}
+			}
 		}
 		msg, parts := mtParts(t, raw)
 		// Spacing may differ (a reader unfolds runs of white space), and a
@@ -100,3 +111,5 @@ func crlf(s string) string {
 func oneLineTest(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\r' || r == '\n' }), " ")
 }
+
+func isUpperHex(c byte) bool { return '0' <= c && c <= '9' || 'A' <= c && c <= 'F' }
