@@ -222,6 +222,8 @@ type mtServer struct {
 	script   map[string]mtScript
 	received []mtReceived
 	sessions int
+	// onData, when set, runs as each message has been read.
+	onData func(rcpt []string)
 }
 
 func newMTServer(t *testing.T, script map[string]mtScript) *mtServer {
@@ -306,7 +308,11 @@ func (ss *mtSession) Data(r io.Reader) error {
 	}
 	ss.s.mu.Lock()
 	ss.s.received = append(ss.s.received, mtReceived{from: ss.from, rcpt: ss.rcpt, raw: raw})
+	onData := ss.s.onData
 	ss.s.mu.Unlock()
+	if onData != nil {
+		onData(ss.rcpt)
+	}
 	return nil
 }
 
@@ -510,5 +516,43 @@ func TestParseSMTPURL(t *testing.T) {
 		if strings.Contains(err.Error(), pw) {
 			t.Errorf("ParseSMTPURL(%q) error shows the password: %q", c.raw, err)
 		}
+	}
+}
+
+// To a server that offers PIPELINING, a message's envelope goes out with
+// the message before it. A sender that stops meanwhile still sends that
+// message whole (its DATA was answered: a bare dot would deliver an empty
+// one) and starts no other.
+func TestSMTPPipelinedStopFinishesTheChainedMessage(t *testing.T) {
+	srv := newMTServer(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.onData = func(rcpt []string) {
+		if len(rcpt) == 1 && rcpt[0] == "first@example.org" {
+			cancel()
+		}
+	}
+	conn := mtOpen(t, srv)
+	batch := []*mail.Message{mtMessage("p1@ratify.test", "first@example.org"), mtMessage("p2@ratify.test", "second@example.org"),
+		mtMessage("p3@ratify.test", "third@example.org")}
+	res := conn.Send(ctx, batch)
+	if res[0].Outcome != mail.Sent || res[1].Outcome != mail.Sent {
+		t.Fatalf("the first two: %+v", res[:2])
+	}
+	if res[2].Outcome != mail.Retry || !strings.Contains(res[2].Reply, "not attempted") {
+		t.Fatalf("the third, after the stop: %+v", res[2])
+	}
+	got := srv.got()
+	if len(got) != 2 {
+		t.Fatalf("the server took %d messages, want 2", len(got))
+	}
+	for i, g := range got {
+		if !bytes.Contains(g.raw, []byte("Message-ID: <"+batch[i].MessageID+">")) || !bytes.Contains(g.raw, []byte("text/html")) {
+			t.Errorf("message %d arrived incomplete: %q", i, g.raw)
+		}
+	}
+	// The connection is still in step for the next batch.
+	if res := conn.Send(context.Background(), batch[2:]); res[0].Outcome != mail.Sent {
+		t.Fatalf("the next batch: %+v", res[0])
 	}
 }
