@@ -204,9 +204,13 @@ func (sc *smtpConn) deliver(m *Message, data []byte, next *Message) Result {
 	t := sc.conn.Text
 	if pipelining, _ := sc.conn.Extension("PIPELINING"); pipelining {
 		if sc.chained != m {
-			if _, err := t.W.WriteString(sc.envelopeCommands(m)); err != nil || t.W.Flush() != nil {
+			_, err := t.W.WriteString(sc.envelopeCommands(m))
+			if err == nil {
+				err = t.W.Flush()
+			}
+			if err != nil {
 				sc.broken = true
-				return Result{Outcome: Retry, Reply: "not attempted: the envelope could not be written"}
+				return Result{Outcome: Retry, Reply: "not attempted: " + err.Error()}
 			}
 		}
 		sc.chained = nil

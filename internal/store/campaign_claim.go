@@ -3,14 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"ratify/internal/model"
 )
 
-// claimRows leases up to n due rows of a sending campaign, the rows whose
-// id is above after. Rows whose lease expired while sending (a crashed
+// claimRows is the statement that leases up to n due rows of a sending
+// campaign, the rows whose id is above after. Rows whose lease expired while sending (a crashed
 // process) are claimed again and flagged ambiguous: they may have been
 // sent. On PostgreSQL, SKIP LOCKED lets several processes claim from one
 // campaign without waiting for each other. The state IN term is implied by
@@ -26,8 +25,10 @@ import (
 //
 // A campaign paused or cancelled has nothing to claim, so the sender learns
 // it from the claim itself; it reads the status only when a claim comes
-// back empty. Its arguments: lease, campaign, campaign, after, now, now, n.
-const claimRows = `UPDATE campaign_recipients SET
+// back empty. lock is the row lock of the inner select, if any. Its
+// arguments: lease, campaign, after, now, now, campaign, n.
+func claimRows(lock string) string {
+	return `UPDATE campaign_recipients SET
 		ambiguous = (ambiguous OR state = 'sending'),
 		state = 'sending', lease_until = ?, attempts = attempts + 1
 	WHERE id IN (SELECT id FROM campaign_recipients
@@ -35,8 +36,9 @@ const claimRows = `UPDATE campaign_recipients SET
 			AND ((state = 'queued' AND (next_attempt_at IS NULL OR next_attempt_at <= ?))
 			OR (state = 'sending' AND lease_until < ?))
 			AND EXISTS (SELECT 1 FROM campaigns WHERE id = ? AND status = 'sending')
-		ORDER BY id LIMIT ?%s)
+		ORDER BY id LIMIT ?` + lock + `)
 	RETURNING id, campaign_id, contact_id, email, language, message_id, state, ambiguous, skip_reason, attempts, next_attempt_at, lease_until, last_reply, sent_at`
+}
 
 // ClaimBatch leases the next batch of due rows (see claimRows) and reads
 // what rendering their messages needs of each contact (see
@@ -46,7 +48,7 @@ const claimRows = `UPDATE campaign_recipients SET
 func (s *Store) ClaimBatch(ctx context.Context, campaignID, after int64, n int, now, leaseUntil time.Time) ([]model.CampaignRecipient, map[int64]*model.Contact, error) {
 	if s.dialect != Postgres {
 		var rows []model.CampaignRecipient
-		err := s.conn(ctx).Raw(fmtClaim(""), leaseUntil, campaignID, after, now, now, campaignID, n).Scan(&rows).Error
+		err := s.conn(ctx).Raw(claimRows(""), leaseUntil, campaignID, after, now, now, campaignID, n).Scan(&rows).Error
 		if err != nil {
 			return nil, nil, mapErr(err, "claim recipients")
 		}
@@ -57,7 +59,7 @@ func (s *Store) ClaimBatch(ctx context.Context, campaignID, after int64, n int, 
 		contacts, err := s.ContactsForMerge(ctx, ids)
 		return rows, contacts, err
 	}
-	q := `WITH claimed AS (` + fmtClaim(" FOR UPDATE SKIP LOCKED") + `)
+	q := `WITH claimed AS (` + claimRows(" FOR UPDATE SKIP LOCKED") + `)
 	SELECT r.id, r.campaign_id, r.contact_id, r.email, r.language, r.message_id, r.state, r.ambiguous, r.skip_reason, r.attempts,
 		r.next_attempt_at, r.lease_until, r.last_reply, r.sent_at,
 		c.id, c.honorific, c.first_name, c.last_name, c.country_iso3, c.do_not_contact, c.erased_at, c.deleted_at,
@@ -95,10 +97,6 @@ func (s *Store) ClaimBatch(ctx context.Context, campaignID, after int64, n int, 
 		return nil, nil, mapErr(err, "claim recipients")
 	}
 	return rows, contacts, nil
-}
-
-func fmtClaim(lock string) string {
-	return strings.Replace(claimRows, "%s", lock, 1)
 }
 
 // mergeRow is one line of a contact's merge data: the contact, and one of
